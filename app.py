@@ -1,0 +1,88 @@
+"""NQ application factory: `flask --app app …` and `create_app()`."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+
+import config as config_module
+from common.formatting import init_formatting
+from common.templating import init_templating
+from common.web import configure_logging, init_error_handlers, init_request_plumbing
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def select_locale() -> str:
+    if current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    return request.accept_languages.best_match(["en", "da"]) or "en"
+
+
+def create_app(config: dict[str, Any] | type | None = None) -> Flask:
+    """Build the app: defaults, environment, then the test override."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_module.Config)
+    if isinstance(config, type):
+        app.config.from_object(config)
+    elif config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    configure_logging(app)
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    init_request_plumbing(app)
+    init_error_handlers(app)
+    init_formatting(app)
+    init_templating(app)
+    register_models()
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def register_models() -> None:
+    """Import every model module so metadata and Alembic see all tables."""
+    import billing.models  # noqa: F401
+    import common.audit  # noqa: F401
+    import groups.meetups_models  # noqa: F401
+    import groups.models  # noqa: F401
+    import groups.ratings_models  # noqa: F401
+    import members.models  # noqa: F401
+    import outbox.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from billing.views import bp as billing_bp
+    from billing.webhooks import bp as webhooks_bp
+    from common.views import bp as common_bp
+    from groups.admin import bp as group_admin_bp
+    from groups.meetups import bp as meetups_bp
+    from groups.ratings import bp as ratings_bp
+    from groups.views import bp as groups_bp
+    from members.auth import bp as auth_bp
+    from members.views import bp as members_bp
+
+    for blueprint in (
+        common_bp, auth_bp, members_bp, groups_bp, group_admin_bp,
+        meetups_bp, ratings_bp, billing_bp, webhooks_bp,
+    ):
+        app.register_blueprint(blueprint)
+    csrf.exempt(webhooks_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from common.cli import register_commands
+
+    register_commands(app)

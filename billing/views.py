@@ -1,0 +1,6 @@
+"""Blueprint 'billing' (filled in by its issue)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("billing", __name__)

@@ -1,0 +1,6 @@
+"""Blueprint 'webhooks' (filled in by its issue)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("webhooks", __name__)

@@ -1,0 +1,58 @@
+"""CLI: `flask tick`, `flask seed-demo`, `flask users make-admin EMAIL`."""
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from common.db import utcnow
+from extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("tick")
+    def tick() -> None:
+        """Queue due reminders, rating requests and renewals; send the outbox."""
+        from common.tick import run_tick
+
+        results = run_tick(utcnow())
+        click.echo(json.dumps(results, sort_keys=True))
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-new", is_flag=True, help="Do nothing (exit 0) if the database has users.")
+    def seed_demo(if_new: bool) -> None:
+        """Fill a new database with the demo groups (refuses to run twice)."""
+        from common.demo import DEMO_PASSWORD, DemoRefused, seed_demo as run_seed
+
+        if current_app.config.get("ENV_NAME") == "production":
+            raise click.ClickException("seed-demo never runs in production.")
+        try:
+            summary = run_seed()
+        except DemoRefused as exc:
+            if if_new:
+                click.echo("The database already has data; the demo seed is not needed.")
+                return
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"Demo data created. Every demo account's password: {DEMO_PASSWORD}")
+        for line in summary:
+            click.echo(f"  {line}")
+
+    users = AppGroup("users", help="Manage user accounts.")
+
+    @users.command("make-admin")
+    @click.argument("email")
+    def make_admin(email: str) -> None:
+        """Make the user with EMAIL a platform admin."""
+        from members.services import find_user_by_email
+
+        user = find_user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No user with email {email}.")
+        user.is_admin = True
+        db.session.commit()
+        click.echo(f"{user.email} is now a platform admin.")
+
+    app.cli.add_command(users)

@@ -1,0 +1,102 @@
+"""Dates, money and numbers for people: Babel formatters in the group's timezone."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_currency, format_decimal, format_percent
+from flask import Flask
+from flask_babel import get_locale, gettext as _, ngettext
+
+from common.db import utcnow
+
+DEFAULT_TZ = "Europe/Copenhagen"
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def to_local(value: datetime, tz: str | None = None) -> datetime:
+    return value.astimezone(ZoneInfo(tz or DEFAULT_TZ))
+
+
+def fmt_datetime(value: datetime | None, tz: str | None = None) -> str:
+    """'Tue 9 Dec 2025, 17:00' in the given timezone."""
+    if value is None:
+        return ""
+    local = to_local(value, tz)
+    return format_datetime(local, "EEE d MMM y, HH:mm", tzinfo=local.tzinfo, locale=_locale())
+
+
+def fmt_date(value: date | datetime | None, tz: str | None = None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value, tz).date()
+    return format_date(value, "EEE d MMM y", locale=_locale())
+
+
+def fmt_span(start: datetime, end: datetime, tz: str | None = None) -> str:
+    """'Tue 9 Dec 2025, 17:00–19:30' (the end's date only when it differs)."""
+    local_start, local_end = to_local(start, tz), to_local(end, tz)
+    if local_start.date() == local_end.date():
+        end_text = format_time(local_end, "HH:mm", tzinfo=local_end.tzinfo, locale=_locale())
+    else:
+        end_text = fmt_datetime(end, tz)
+    return f"{fmt_datetime(start, tz)}–{end_text}"
+
+
+def fmt_relative(value: datetime | None) -> str:
+    """'in 3 days', 'tomorrow', '2 hours ago' — a hint next to an absolute date."""
+    if value is None:
+        return ""
+    seconds = (value - utcnow()).total_seconds()
+    future = seconds >= 0
+    seconds = abs(seconds)
+    if seconds < 3600:
+        minutes = max(int(seconds // 60), 1)
+        text = ngettext("%(num)d minute", "%(num)d minutes", minutes)
+    elif seconds < 86400:
+        hours = int(seconds // 3600)
+        text = ngettext("%(num)d hour", "%(num)d hours", hours)
+    else:
+        days = int(seconds // 86400)
+        if days == 1:
+            return _("tomorrow") if future else _("yesterday")
+        text = ngettext("%(num)d day", "%(num)d days", days)
+    return _("in %(span)s", span=text) if future else _("%(span)s ago", span=text)
+
+
+def fmt_money(minor: int | None, currency: str = "DKK") -> str:
+    """Integer minor units to 'DKK 8,000.00' per locale; whole amounts drop the decimals."""
+    if minor is None:
+        return ""
+    amount = minor / 100
+    fmt = "¤#,##0" if minor % 100 == 0 else None
+    return format_currency(amount, currency, format=fmt, locale=_locale(), currency_digits=fmt is None)
+
+
+def fmt_number(value: float | int | None, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=_locale())
+
+
+def fmt_percent(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return format_percent(value, format="#,##0 %", locale=_locale())
+
+
+def init_formatting(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        datetime=fmt_datetime,
+        date=fmt_date,
+        span=fmt_span,
+        relative=fmt_relative,
+        money=fmt_money,
+        number=fmt_number,
+        percent=fmt_percent,
+    )

@@ -1,0 +1,19 @@
+"""Health check and uploaded files."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, send_from_directory
+from sqlalchemy import text
+
+from extensions import db
+
+bp = Blueprint("common", __name__)
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy"
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")

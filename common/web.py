@@ -1,0 +1,96 @@
+"""Request plumbing shared by every blueprint: headers, request ids, errors."""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+from flask import Flask, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from extensions import db
+
+log = logging.getLogger("nq.request")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self' https://checkout.stripe.com; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds the current request id (or '-') to every log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            record.request_id = g.get("request_id", "-")
+        except RuntimeError:
+            record.request_id = "-"
+        return True
+
+
+def configure_logging(app: Flask) -> None:
+    """One stderr handler on the root logger whose lines carry the request id."""
+    root = logging.getLogger()
+    if any(getattr(h, "nq_handler", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.nq_handler = True  # type: ignore[attr-defined]
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    )
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+
+
+def init_request_plumbing(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        if app.config.get("HSTS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if "request_id" in g:
+            headers["X-Request-Id"] = g.request_id
+        if response.mimetype == "text/html":
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def init_error_handlers(app: Flask) -> None:
+    def handle_http(error: HTTPException):
+        code = error.code or 500
+        if wants_json() or request.path.startswith("/webhooks/"):
+            return jsonify(error=error.name, status=code), code
+        template = f"errors/{code}.html" if code in (400, 403, 404, 413, 429) else "errors/generic.html"
+        return render_template(template, error=error, code=code), code
+
+    for code in (400, 401, 403, 404, 405, 409, 413, 429):
+        app.register_error_handler(code, handle_http)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return handle_http(error)
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json() or request.path.startswith("/webhooks/"):
+            return jsonify(error="Internal Server Error", status=500), 500
+        return render_template("errors/500.html", code=500), 500

@@ -1,0 +1,118 @@
+"""Groups, memberships and invites."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from common.db import UTCDateTime, utcnow
+from extensions import db
+from members.models import User
+
+ROLES = ("host", "co-host", "member")
+HOST_ROLES = ("host", "co-host")
+STATUSES = ("applied", "approved", "active", "lapsed", "left", "removed", "declined")
+# Statuses that hold a seat against the member cap.
+SEAT_STATUSES = ("approved", "active", "lapsed")
+# Statuses that see member-only pages of the group.
+CURRENT_STATUSES = ("active",)
+VISIBILITIES = ("public", "invite")
+JOIN_POLICIES = ("apply", "open")
+
+
+class Group(db.Model):
+    __tablename__ = "group"
+    __table_args__ = (
+        CheckConstraint("fee_minor >= 0", name="fee_not_negative"),
+        CheckConstraint("member_cap >= 1", name="cap_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Copenhagen")
+    currency: Mapped[str] = mapped_column(String(3), default="DKK")
+    # Money is integer minor units (øre) plus the currency code.
+    fee_minor: Mapped[int] = mapped_column(Integer, default=0)
+    season_start: Mapped[date | None] = mapped_column(Date)
+    season_end: Mapped[date | None] = mapped_column(Date)
+    member_cap: Mapped[int] = mapped_column(Integer, default=25)
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    join_policy: Mapped[str] = mapped_column(String(16), default="apply")
+    one_per_industry: Mapped[bool] = mapped_column(Boolean, default=False)
+    rating_window_days: Mapped[int] = mapped_column(Integer, default=14)
+    # Absence rule: flag members with more than `absence_limit` absences in
+    # the last `absence_months` months (None: no rule).
+    absence_limit: Mapped[int | None] = mapped_column(Integer)
+    absence_months: Mapped[int] = mapped_column(Integer, default=6)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", lazy="raise"
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == "public"
+
+    def __repr__(self) -> str:
+        return f"<Group {self.slug}>"
+
+
+class Membership(db.Model):
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("user_id", "group_id", name="uq_membership_user_group"),
+        Index("ix_membership_group_status", "group_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("group.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    status: Mapped[str] = mapped_column(String(16), default="applied")
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    paid_through: Mapped[date | None] = mapped_column(Date)
+    payer: Mapped[str] = mapped_column(String(16), default="self")
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships", lazy="joined")
+    group: Mapped[Group] = relationship(back_populates="memberships", lazy="joined")
+
+    @property
+    def is_host(self) -> bool:
+        return self.role in HOST_ROLES and self.status == "active"
+
+    @property
+    def is_current(self) -> bool:
+        return self.status in CURRENT_STATUSES
+
+
+class Invite(db.Model):
+    __tablename__ = "invite"
+    __table_args__ = (Index("ix_invite_group_email", "group_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("group.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    group: Mapped[Group] = relationship(lazy="joined")

@@ -1,0 +1,6 @@
+"""Blueprint 'ratings' (filled in by its issue)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("ratings", __name__)

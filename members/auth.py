@@ -1,0 +1,233 @@
+"""Register, log in/out, verify email, reset and change password or email."""
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from extensions import db, limiter, login_manager
+from members import services
+from members.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+    ResetRequestForm,
+)
+from members.models import User
+from members.security import burn_password_check, check_password
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Cookies carry "id:session_version"; a stale version is no session."""
+    uid, _sep, version = user_id.partition(":")
+    if not uid.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or user.session_version != int(version) or user.is_deactivated:
+        return None
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    target = target.replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_account_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count against the limits.
+    return response.status_code != 302
+
+
+def _start_session(user: User, remember: bool) -> None:
+    session.clear()  # a new session at login (no fixation)
+    login_user(user, remember=remember)
+    session["auth_at"] = int(time.time())
+    services.record_login(user)
+
+
+def is_fresh_login() -> bool:
+    auth_at = session.get("auth_at")
+    return bool(auth_at) and time.time() - auth_at < current_app.config["FRESH_LOGIN_SECONDS"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("members.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        services.register_user(form.email.data, form.password.data, form.name.data)
+        db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data)
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_login_account_key,
+    deduct_when=_failed,
+)
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated and not request.args.get("reauth"):
+        return redirect(next_url or url_for("members.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is None:
+            burn_password_check(form.password.data)
+        if user is not None and not user.is_deactivated and check_password(user.password_hash, form.password.data):
+            _start_session(user, form.remember.data)
+            db.session.commit()
+            return redirect(next_url or url_for("members.dashboard"))
+        form.password.errors = [_("That email and password do not match an account.")]
+        return render_template("auth/login.html", form=form), 200
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        user = db.session.get(User, current_user.id)
+        services.end_sessions(user)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/verify/<token>")
+def verify(token: str):
+    user = services.verify_email(token)
+    if user is None:
+        flash(_("That confirmation link is invalid, used or expired."), "error")
+        return redirect(url_for("members.dashboard" if current_user.is_authenticated else "auth.login"))
+    db.session.commit()
+    flash(_("Thanks, your email is confirmed."), "success")
+    return redirect(url_for("members.dashboard" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.route("/verify/resend", methods=["POST"])
+@login_required
+@limiter.limit("5 per hour")
+def resend_verification():
+    if not current_user.is_verified:
+        services.send_verification(current_user)
+        db.session.commit()
+    flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("members.dashboard"))
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data, reset=True)
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = services.user_for_reset_token(token)
+    if user is None:
+        flash(_("That reset link is invalid, used or expired. Ask for a new one."), "error")
+        return redirect(url_for("auth.reset_request"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        user.is_verified = True  # they proved they read this inbox
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("Your password is changed. Sign in with the new one."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+def _require_fresh():
+    if not is_fresh_login():
+        flash(_("For your security, please sign in again first."), "info")
+        return redirect(url_for("auth.login", next=request.path, reauth=1))
+    return None
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    if (stale := _require_fresh()) is not None:
+        return stale
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        if not check_password(user.password_hash, form.current_password.data):
+            form.current_password.errors = [_("That is not your current password.")]
+        else:
+            services.set_password(user, form.password.data)
+            _start_session(user, remember=False)
+            db.session.commit()
+            flash(_("Your password is changed. Other devices are signed out."), "success")
+            return redirect(url_for("members.account"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    if (stale := _require_fresh()) is not None:
+        return stale
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        if not check_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors = [_("That is not your current password.")]
+        else:
+            services.request_email_change(current_user, form.email.data)
+            db.session.commit()
+            flash(_("Check %(email)s for a link to confirm the change.", email=form.email.data), "success")
+            return redirect(url_for("members.account"))
+    return render_template("auth/change_email.html", form=form)
+
+
+@bp.route("/account/email/<token>")
+def confirm_email(token: str):
+    user = services.confirm_email_change(token)
+    if user is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Your email is now %(email)s.", email=user.email), "success")
+    return redirect(url_for("members.account" if current_user.is_authenticated else "auth.login"))

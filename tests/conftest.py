@@ -1,0 +1,181 @@
+"""Fixtures: one schema per run, emptied after each test; factories; auth helper.
+
+The suite runs on SQLite (a file, so that threads and a live server share it)
+or on PostgreSQL when DATABASE_URL is set.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import delete
+
+_TMP = tempfile.mkdtemp(prefix="nq-test-")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/test.sqlite3")
+
+from app import create_app  # noqa: E402
+from config import TestConfig  # noqa: E402
+from extensions import db as _db  # noqa: E402
+from extensions import limiter  # noqa: E402
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def app():
+    class _Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+        MAIL_DIR = os.path.join(_TMP, "mail")
+        UPLOAD_DIR = os.path.join(_TMP, "uploads")
+        SERVER_NAME = None
+
+    application = create_app(_Config)
+    with application.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(app) -> Iterator[None]:
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    _db.session.rollback()
+    for table in reversed(_db.metadata.sorted_tables):
+        _db.session.execute(delete(table))
+    _db.session.commit()
+    _db.session.remove()
+    limiter.reset()
+    ctx.pop()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_counter = iter(range(1, 10_000_000))
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., Any]:
+    """make_user(**overrides) → a verified User with a profile, committed."""
+    from members.services import create_user
+
+    def factory(**overrides: Any):
+        n = next(_counter)
+        email = overrides.pop("email", f"user{n}@example.com")
+        name = overrides.pop("name", f"Test User {n}")
+        password = overrides.pop("password", PASSWORD)
+        verified = overrides.pop("is_verified", True)
+        user = create_user(email, password, name, verified=verified)
+        for key, value in overrides.items():
+            if hasattr(user.profile, key) and not hasattr(user, key):
+                setattr(user.profile, key, value)
+            else:
+                setattr(user, key, value)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_group(db, make_user) -> Callable[..., Any]:
+    """make_group(host=None, **overrides) → a Group with an active host membership."""
+    from groups.models import Group, Membership
+
+    def factory(host=None, **overrides: Any):
+        n = next(_counter)
+        host = host or make_user()
+        group = Group(
+            name=overrides.pop("name", f"Group {n}"),
+            slug=overrides.pop("slug", f"group-{n}"),
+            **{"fee_minor": 800000, "member_cap": 20, **overrides},
+        )
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(Membership(user_id=host.id, group_id=group.id, role="host", status="active"))
+        db.session.commit()
+        return group
+
+    return factory
+
+
+@pytest.fixture
+def make_member(db, make_user) -> Callable[..., Any]:
+    """make_member(group, user=None, role="member", status="active") → the User."""
+    from common.db import utcnow
+    from groups.models import Membership
+
+    def factory(group, user=None, role: str = "member", status: str = "active", **overrides: Any):
+        user = user or make_user(**overrides)
+        db.session.add(
+            Membership(user_id=user.id, group_id=group.id, role=role, status=status,
+                       joined_at=utcnow() if status == "active" else None)
+        )
+        db.session.commit()
+        return user
+
+    return factory
+
+
+class AuthActions:
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def login(self, user_or_email, password: str = PASSWORD, follow: bool = False):
+        email = getattr(user_or_email, "email", user_or_email)
+        return self._client.post(
+            "/login",
+            data={"email": email, "password": password, "csrf_token": csrf_token(self._client, "/login")},
+            follow_redirects=follow,
+        )
+
+    def logout(self):
+        return self._client.post("/logout", data={"csrf_token": csrf_token(self._client, "/")})
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the form served at ``path`` (GET)."""
+    html = client.get(path).get_data(as_text=True)
+    match = _CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def outbox_messages(to: str | None = None) -> list:
+    from sqlalchemy import select
+
+    from outbox.models import OutboxMessage
+
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if to:
+        query = query.where(OutboxMessage.to_email == to)
+    return list(_db.session.scalars(query))
