@@ -64,11 +64,13 @@ def register_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from billing.admin import bp as billing_admin_bp
     from billing.views import bp as billing_bp
     from billing.webhooks import bp as webhooks_bp
     from common.views import bp as common_bp
     from groups.admin import bp as group_admin_bp
     from groups.meetups import bp as meetups_bp
+    from groups.meetups_admin import bp as meetups_admin_bp
     from groups.ratings import bp as ratings_bp
     from groups.views import bp as groups_bp
     from members.auth import bp as auth_bp
@@ -76,7 +78,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         common_bp, auth_bp, members_bp, groups_bp, group_admin_bp,
-        meetups_bp, ratings_bp, billing_bp, webhooks_bp,
+        meetups_bp, meetups_admin_bp, ratings_bp, billing_bp, billing_admin_bp, webhooks_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(webhooks_bp)

@@ -24,7 +24,8 @@ def register_commands(app: Flask) -> None:
     @click.option("--if-new", is_flag=True, help="Do nothing (exit 0) if the database has users.")
     def seed_demo(if_new: bool) -> None:
         """Fill a new database with the demo groups (refuses to run twice)."""
-        from common.demo import DEMO_PASSWORD, DemoRefused, seed_demo as run_seed
+        from common.demo import DEMO_PASSWORD, DemoRefused
+        from common.demo import seed_demo as run_seed
 
         if current_app.config.get("ENV_NAME") == "production":
             raise click.ClickException("seed-demo never runs in production.")

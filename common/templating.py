@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 

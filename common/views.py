@@ -1,7 +1,7 @@
 """Health check and uploaded files."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, send_from_directory
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from extensions import db

@@ -1,0 +1,6 @@
+"""Blueprint 'billing_admin' (filled in by its issue)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("billing_admin", __name__)

@@ -1,0 +1,56 @@
+"""Extension points: areas add sections to shared pages without editing them.
+
+A section provider takes the page's objects and returns ``(template, context)``
+or None (nothing to show). The dashboard, the group page and the host admin
+home render every registered section in registration order. Providers must
+use a constant number of queries (no N+1).
+
+    @dashboard_section(order=20)
+    def upcoming_meetups(user): ...
+    @group_page_section(order=20)
+    def group_meetups(group, membership): ...
+    @admin_home_section(order=20)
+    def attendance_tile(group): ...
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Section = tuple[str, dict[str, Any]] | None
+_REGISTRIES: dict[str, list[tuple[int, Callable[..., Section]]]] = {
+    "dashboard": [],
+    "group_page": [],
+    "admin_home": [],
+}
+
+
+def _register(kind: str, order: int) -> Callable:
+    def decorator(func: Callable[..., Section]) -> Callable[..., Section]:
+        _REGISTRIES[kind].append((order, func))
+        _REGISTRIES[kind].sort(key=lambda item: item[0])
+        return func
+
+    return decorator
+
+
+def dashboard_section(order: int = 50) -> Callable:
+    return _register("dashboard", order)
+
+
+def group_page_section(order: int = 50) -> Callable:
+    return _register("group_page", order)
+
+
+def admin_home_section(order: int = 50) -> Callable:
+    return _register("admin_home", order)
+
+
+def render_sections(kind: str, *args: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The (template, context) pairs of every provider with something to show."""
+    results = []
+    for _order, provider in _REGISTRIES[kind]:
+        section = provider(*args)
+        if section is not None:
+            results.append(section)
+    return results
