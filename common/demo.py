@@ -6,7 +6,7 @@ from sqlalchemy import select
 from extensions import db
 from members.models import User
 
-DEMO_PASSWORD = "networking-demo"
+DEMO_PASSWORD = "networking-demo"  # noqa: S105 (documented demo password)
 
 
 class DemoRefused(Exception):
