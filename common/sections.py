@@ -11,6 +11,8 @@ use a constant number of queries (no N+1).
     def group_meetups(group, membership): ...
     @admin_home_section(order=20)
     def attendance_tile(group): ...
+    @meetup_page_section(order=20)
+    def rate_this_meetup(meetup, membership, rsvp): ...
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ _REGISTRIES: dict[str, list[tuple[int, Callable[..., Section]]]] = {
     "dashboard": [],
     "group_page": [],
     "admin_home": [],
+    "meetup_page": [],
 }
 
 
@@ -44,6 +47,10 @@ def group_page_section(order: int = 50) -> Callable:
 
 def admin_home_section(order: int = 50) -> Callable:
     return _register("admin_home", order)
+
+
+def meetup_page_section(order: int = 50) -> Callable:
+    return _register("meetup_page", order)
 
 
 def render_sections(kind: str, *args: Any) -> list[tuple[str, dict[str, Any]]]:
