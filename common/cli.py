@@ -57,3 +57,7 @@ def register_commands(app: Flask) -> None:
         click.echo(f"{user.email} is now a platform admin.")
 
     app.cli.add_command(users)
+
+    from bench.seed_large import register as register_seed_large
+
+    register_seed_large(app)
