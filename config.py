@@ -32,10 +32,16 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
     # Changing password or email needs a login newer than this (seconds).
     FRESH_LOGIN_SECONDS = 15 * 60
     HSTS = ENV_NAME == "production"
+    # Reverse proxies in front of the app (nginx: 1); their X-Forwarded-For and
+    # X-Forwarded-Proto are trusted so rate limits see the client's address.
+    TRUST_PROXY_HOPS = int(os.environ.get("TRUST_PROXY_HOPS", "0"))
+    # argon2id parameters; empty means argon2-cffi's defaults (production).
+    ARGON2_PARAMS: dict[str, int] = {}
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
@@ -88,3 +94,5 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     HSTS = False
+    # Cheap argon2id so the suite stays fast; production keeps the defaults.
+    ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 64, "parallelism": 1}

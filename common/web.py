@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 
 from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from extensions import db
 
@@ -46,10 +49,32 @@ def configure_logging(app: Flask) -> None:
         root.setLevel(logging.INFO)
 
 
+# A request id passed in by a proxy is kept only if it is harmless in a log line.
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 (the refused default)
+
+
+def check_production_config(app: Flask) -> None:
+    """Refuse to start in production with the development secret key."""
+    if app.config.get("ENV_NAME") == "production" and app.config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+        raise RuntimeError("Set SECRET_KEY in the environment before running NQ in production.")
+
+
+def request_id_from(header: str | None) -> str:
+    if header and _REQUEST_ID_RE.fullmatch(header):
+        return header
+    return secrets.token_hex(8)
+
+
 def init_request_plumbing(app: Flask) -> None:
+    check_production_config(app)
+    hops = int(app.config.get("TRUST_PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
     @app.before_request
     def _start() -> None:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        g.request_id = request_id_from(request.headers.get("X-Request-Id"))
         g.started = time.perf_counter()
 
     @app.after_request
@@ -89,8 +114,23 @@ def init_error_handlers(app: Flask) -> None:
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return handle_http(error)
-        db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        try:
+            db.session.rollback()  # nothing of the failed request is kept
+        except SQLAlchemyError:
+            log.warning("rollback after an error failed", exc_info=True)
+        log.exception(
+            "unhandled error (request %s) on %s %s", g.get("request_id", "-"), request.method, request.path
+        )
         if wants_json() or request.path.startswith("/webhooks/"):
             return jsonify(error="Internal Server Error", status=500), 500
-        return render_template("errors/500.html", code=500), 500
+        try:
+            return render_template("errors/500.html", code=500), 500
+        except Exception:  # noqa: BLE001 (the error page must not fail in turn, e.g. with the database down)
+            log.exception("the 500 page itself failed")
+            return _BARE_500, 500, {"Content-Type": "text/html; charset=utf-8"}
+
+
+_BARE_500 = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Something went wrong</title>"
+    "<h1>Something went wrong</h1><p>Nothing was saved. Please try again.</p></html>"
+)

@@ -29,7 +29,7 @@ from members.forms import (
     ResetRequestForm,
 )
 from members.models import User
-from members.security import burn_password_check, check_password
+from members.security import burn_password_check, check_password, hash_password, read_token
 
 bp = Blueprint("auth", __name__)
 
@@ -47,10 +47,16 @@ def load_user(user_id: str) -> User | None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login."""
-    if not target:
+    """Only same-site relative paths are followed after login.
+
+    Browsers drop tabs and newlines inside URLs and read ``\\`` as ``/``, so
+    ``/\\evil.example`` or ``/<tab>/evil.example`` would leave the site:
+    anything with control characters, whitespace or backslashes is refused.
+    """
+    if not target or len(target) > 2000:
         return None
-    target = target.replace("\\", "/")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
@@ -85,7 +91,8 @@ def register():
         return redirect(url_for("members.dashboard"))
     form = RegisterForm()
     if form.validate_on_submit():
-        services.register_user(form.email.data, form.password.data, form.name.data)
+        if services.register_user(form.email.data, form.password.data, form.name.data) is None:
+            hash_password(form.password.data)  # a taken email costs the same time as a new one
         db.session.commit()
         return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/register.html", form=form)
@@ -129,15 +136,29 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/verify/<token>")
+def _confirm_page(title: str, text: str, button: str):
+    """A page whose button POSTs back: opening a link (or a mail scanner
+    prefetching it) never changes anything by itself."""
+    return render_template("auth/confirm_link.html", title=title, text=text, button=button)
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
 def verify(token: str):
+    back = url_for("members.dashboard" if current_user.is_authenticated else "auth.login")
+    if request.method == "GET":
+        if read_token("verify", token, current_app.config["TOKEN_MAX_AGE_VERIFY"]) is None:
+            flash(_("That confirmation link is invalid, used or expired."), "error")
+            return redirect(back)
+        return _confirm_page(
+            _("Confirm your email"), _("One click and your address is confirmed."), _("Confirm my email")
+        )
     user = services.verify_email(token)
     if user is None:
         flash(_("That confirmation link is invalid, used or expired."), "error")
-        return redirect(url_for("members.dashboard" if current_user.is_authenticated else "auth.login"))
+        return redirect(back)
     db.session.commit()
     flash(_("Thanks, your email is confirmed."), "success")
-    return redirect(url_for("members.dashboard" if current_user.is_authenticated else "auth.login"))
+    return redirect(back)
 
 
 @bp.route("/verify/resend", methods=["POST"])
@@ -223,8 +244,14 @@ def change_email():
     return render_template("auth/change_email.html", form=form)
 
 
-@bp.route("/account/email/<token>")
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
+    if request.method == "GET":
+        if read_token("email", token, current_app.config["TOKEN_MAX_AGE_VERIFY"]) is None:
+            abort(404)
+        return _confirm_page(
+            _("Confirm your new email"), _("Confirm to use this address for NQ from now on."), _("Confirm")
+        )
     user = services.confirm_email_change(token)
     if user is None:
         abort(404)

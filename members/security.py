@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -11,31 +12,47 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from zxcvbn import zxcvbn
 
-_hasher = PasswordHasher()  # argon2id, salted
-
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 
+@lru_cache(maxsize=4)
+def _hasher_for(params: tuple[tuple[str, int], ...]) -> PasswordHasher:
+    return PasswordHasher(**dict(params))  # argon2id, salted
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with argon2-cffi's defaults, unless ``ARGON2_PARAMS`` overrides
+    them (TestConfig does, to keep the suite fast)."""
+    params = current_app.config.get("ARGON2_PARAMS") or {}
+    return _hasher_for(tuple(sorted(params.items())))
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(password_hash: str, password: str) -> bool:
     """Verify exactly as typed (no trimming, no case folding)."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-# A valid hash to verify against when the email is unknown, so that an
-# unknown address costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-ever")
+@lru_cache(maxsize=4)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("not-a-real-password-ever")
 
 
 def burn_password_check(password: str) -> None:
-    check_password(_DUMMY_HASH, password)
+    """Spend the time of a real check, so that an unknown email answers as
+    slowly as a wrong password (no account enumeration by timing)."""
+    hasher = _hasher()
+    try:
+        hasher.verify(_dummy_hash(hasher), password)
+    except (VerificationError, InvalidHashError):
+        pass
 
 
 def password_problem(password: str, user_inputs: list[str] | None = None) -> str | None:
