@@ -29,7 +29,7 @@ from members.forms import (
     ResetRequestForm,
 )
 from members.models import User
-from members.security import burn_password_check, check_password, hash_password, read_token
+from members.security import burn_password_check, check_password, hash_password
 
 bp = Blueprint("auth", __name__)
 
@@ -136,6 +136,14 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _link_works(action) -> bool:
+    """Whether a link's action would succeed now (valid, unexpired, unused),
+    without keeping its effect."""
+    works = action() is not None
+    db.session.rollback()
+    return works
+
+
 def _confirm_page(title: str, text: str, button: str):
     """A page whose button POSTs back: opening a link (or a mail scanner
     prefetching it) never changes anything by itself."""
@@ -146,7 +154,7 @@ def _confirm_page(title: str, text: str, button: str):
 def verify(token: str):
     back = url_for("members.dashboard" if current_user.is_authenticated else "auth.login")
     if request.method == "GET":
-        if read_token("verify", token, current_app.config["TOKEN_MAX_AGE_VERIFY"]) is None:
+        if not _link_works(lambda: services.verify_email(token)):
             flash(_("That confirmation link is invalid, used or expired."), "error")
             return redirect(back)
         return _confirm_page(
@@ -247,7 +255,7 @@ def change_email():
 @bp.route("/account/email/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
     if request.method == "GET":
-        if read_token("email", token, current_app.config["TOKEN_MAX_AGE_VERIFY"]) is None:
+        if not _link_works(lambda: services.confirm_email_change(token)):
             abort(404)
         return _confirm_page(
             _("Confirm your new email"), _("Confirm to use this address for NQ from now on."), _("Confirm")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -65,12 +66,28 @@ def password_problem(password: str, user_inputs: list[str] | None = None) -> str
         return _("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
         return _("Use at most %(num)d characters.", num=MAX_PASSWORD_LENGTH)
-    # zxcvbn's cost grows with length; a long passphrase is strong anyway.
-    result = zxcvbn(password[:100], user_inputs=[u for u in (user_inputs or []) if u])
+    # zxcvbn refuses more than 72 characters (its cost grows with length); a long
+    # passphrase is judged by its start, which must be strong on its own.
+    result = zxcvbn(password[:72], user_inputs=_personal_words(user_inputs or []))
     if result["score"] < 2:
         hint = result["feedback"].get("warning") or ""
         return _("This password is too easy to guess.") + (f" {hint}" if hint else "")
     return None
+
+
+def _personal_words(inputs: list[str]) -> list[str]:
+    """Name and email as zxcvbn dictionary words: whole, in parts and joined
+    ("Ada Lovelace" → "ada lovelace", "ada", "lovelace", "adalovelace")."""
+    words: list[str] = []
+    for value in inputs:
+        if not value:
+            continue
+        value = value.lower()
+        parts = [p for p in re.split(r"[^\w]+", value) if len(p) >= 3]
+        words += [value, *parts, "".join(parts)]
+        if "@" in value:
+            words.append(value.split("@", 1)[0])
+    return list(dict.fromkeys(w for w in words if w))
 
 
 # Tokens -----------------------------------------------------------------

@@ -5,6 +5,7 @@ or on PostgreSQL when DATABASE_URL is set.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import tempfile
@@ -12,6 +13,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import delete
 
 _TMP = tempfile.mkdtemp(prefix="nq-test-")
@@ -25,6 +28,23 @@ from extensions import limiter  # noqa: E402
 PASSWORD = "correct horse battery staple"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs as in production: in its own
+    application context, so with its own ``g`` (no ``current_user`` leaking
+    from one client or request to the next) and its own database session.
+
+    The test's own session is committed first, so what the test prepared is
+    what the request sees; objects the test holds are expired by that commit
+    and reload what the request wrote.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        if not has_app_context():  # a redirect being followed: already isolated
+            return super().open(*args, **kwargs)
+        _db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app():
     class _Config(TestConfig):
@@ -34,6 +54,7 @@ def app():
         SERVER_NAME = None
 
     application = create_app(_Config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         _db.drop_all()
         _db.create_all()
