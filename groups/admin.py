@@ -1,6 +1,226 @@
-"""Blueprint 'group_admin' (filled in by its issue)."""
+"""Host admin pages of a group: overview, members, applications, invites, audit log, settings.
+
+Every view loads the group with ``load_group(slug, require="host")`` first.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from common.sections import render_sections
+from extensions import db
+from groups import services
+from groups.forms import ConfirmForm, GroupForm, InviteForm
+from groups.models import Invite, Membership
+from groups.permissions import load_group
+from groups.services import MembershipError
 
 bp = Blueprint("group_admin", __name__)
+
+# The host sub-navigation: (endpoint, label); tabs of areas not built yet are skipped.
+ADMIN_TABS = (
+    ("group_admin.home", _l("Overview")),
+    ("group_admin.members", _l("Members")),
+    ("meetups_admin.index", _l("Meetups")),
+    ("meetups_admin.attendance_home", _l("Attendance")),
+    ("billing_admin.payments", _l("Payments")),
+    ("ratings.value", _l("Value")),
+    ("group_admin.settings", _l("Settings")),
+)
+# Pages that belong under a tab (so the tab stays marked on sub-pages).
+TAB_OF = {
+    "group_admin.invites": "group_admin.members",
+    "group_admin.audit": "group_admin.home",
+}
+
+MEMBER_VIEWS = {
+    "current": ("active", "approved", "lapsed"),
+    "applied": ("applied",),
+    "former": ("left", "removed", "declined"),
+}
+
+
+def has_endpoint(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+@bp.app_context_processor
+def _admin_helpers() -> dict:
+    return {"has_endpoint": has_endpoint, "admin_tabs": ADMIN_TABS, "admin_tab_of": TAB_OF}
+
+
+def _membership_in(group_id: int, membership_id: int) -> Membership:
+    membership = db.session.scalars(
+        select(Membership).where(Membership.id == membership_id, Membership.group_id == group_id)
+    ).first()
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def _require_post_form() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+def _back(default: str, slug: str):
+    target = request.form.get("next", "")
+    if target in ("home", "members", "applied"):
+        if target == "applied":
+            return redirect(url_for("group_admin.members", slug=slug, show="applied"))
+        return redirect(url_for(f"group_admin.{target}", slug=slug))
+    return redirect(url_for(default, slug=slug))
+
+
+@bp.route("/groups/<slug>/admin")
+def home(slug: str):
+    group, membership = load_group(slug, require="host")
+    counts = services.group_counts(group.id)
+    applications = services.memberships_of_group(group.id, ("applied",))
+    audit = services.recent_audit(group.id, limit=8)
+    return render_template(
+        "groups/admin/home.html",
+        group=group,
+        membership=membership,
+        counts=counts,
+        applications=applications,
+        audit=audit,
+        sections=render_sections("admin_home", group),
+    )
+
+
+@bp.route("/groups/<slug>/admin/members")
+def members(slug: str):
+    group, membership = load_group(slug, require="host")
+    show = request.args.get("show", "current")
+    if show not in MEMBER_VIEWS:
+        show = "current"
+    rows = services.memberships_of_group(group.id, MEMBER_VIEWS[show])
+    counts = services.group_counts(group.id)
+    return render_template(
+        "groups/admin/members.html", group=group, membership=membership, rows=rows, show=show, counts=counts,
+    )
+
+
+def _act(slug: str, membership_id: int, action) -> object:
+    group, mine = load_group(slug, require="host")
+    _require_post_form()
+    target = _membership_in(group.id, membership_id)
+    try:
+        message = action(target, mine)
+    except MembershipError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back("group_admin.members", group.slug)
+    db.session.commit()
+    flash(message, "success")
+    return _back("group_admin.members", group.slug)
+
+
+@bp.route("/groups/<slug>/admin/members/<int:membership_id>/approve", methods=["POST"])
+def approve(slug: str, membership_id: int):
+    def action(target: Membership, _mine):
+        services.approve(target, current_user)
+        if target.status == "approved":
+            return _("%(name)s is approved and now awaits payment.", name=target.user.name)
+        return _("%(name)s is now a member.", name=target.user.name)
+
+    return _act(slug, membership_id, action)
+
+
+@bp.route("/groups/<slug>/admin/members/<int:membership_id>/decline", methods=["POST"])
+def decline(slug: str, membership_id: int):
+    def action(target: Membership, _mine):
+        services.decline(target, current_user)
+        return _("The application of %(name)s is declined. We told them by email.", name=target.user.name)
+
+    return _act(slug, membership_id, action)
+
+
+@bp.route("/groups/<slug>/admin/members/<int:membership_id>/remove", methods=["POST"])
+def remove(slug: str, membership_id: int):
+    def action(target: Membership, mine):
+        services.remove(target, current_user, mine)
+        return _("%(name)s is removed from the group.", name=target.user.name)
+
+    return _act(slug, membership_id, action)
+
+
+@bp.route("/groups/<slug>/admin/members/<int:membership_id>/role", methods=["POST"])
+def set_role(slug: str, membership_id: int):
+    role = request.form.get("role", "")
+
+    def action(target: Membership, mine):
+        services.set_role(target, role, current_user, mine)
+        if role == "co-host":
+            return _("%(name)s is now a co-host.", name=target.user.name)
+        return _("%(name)s is no longer a co-host.", name=target.user.name)
+
+    return _act(slug, membership_id, action)
+
+
+@bp.route("/groups/<slug>/admin/invites", methods=["GET", "POST"])
+def invites(slug: str):
+    group, membership = load_group(slug, require="host")
+    form = InviteForm()
+    if form.validate_on_submit():
+        services.invite(group, form.email.data, current_user)
+        db.session.commit()
+        flash(_("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success")
+        return redirect(url_for("group_admin.invites", slug=group.slug))
+    return render_template(
+        "groups/admin/invites.html",
+        group=group, membership=membership, form=form, invites=services.open_invites(group.id),
+    )
+
+
+@bp.route("/groups/<slug>/admin/invites/<int:invite_id>/revoke", methods=["POST"])
+def revoke_invite(slug: str, invite_id: int):
+    group, _membership = load_group(slug, require="host")
+    _require_post_form()
+    invite = db.session.scalars(
+        select(Invite).where(Invite.id == invite_id, Invite.group_id == group.id)
+    ).first()
+    if invite is None:
+        abort(404)
+    services.revoke_invite(invite, current_user)
+    db.session.commit()
+    flash(_("The invitation to %(email)s is withdrawn.", email=invite.email), "success")
+    return redirect(url_for("group_admin.invites", slug=group.slug))
+
+
+AUDIT_PER_PAGE = 50
+
+
+@bp.route("/groups/<slug>/admin/audit")
+def audit(slug: str):
+    group, membership = load_group(slug, require="host")
+    page_arg = request.args.get("page", "1")
+    page = max(int(page_arg), 1) if page_arg.isdigit() else 1
+    entries = services.recent_audit(group.id, limit=AUDIT_PER_PAGE + 1, offset=(page - 1) * AUDIT_PER_PAGE)
+    return render_template(
+        "groups/admin/audit.html",
+        group=group, membership=membership, entries=entries[:AUDIT_PER_PAGE],
+        page=page, has_next=len(entries) > AUDIT_PER_PAGE,
+    )
+
+
+@bp.route("/groups/<slug>/admin/settings", methods=["GET", "POST"])
+def settings(slug: str):
+    group, membership = load_group(slug, require="host")
+    counts = services.group_counts(group.id)
+    form = GroupForm(obj=group, group_id=group.id, seats_taken=counts.seats)
+    if request.method == "GET":
+        form.fee.data = group.fee_minor / 100 if group.fee_minor % 100 else group.fee_minor // 100
+    if form.validate_on_submit():
+        changed = services.update_group(group, current_user, **form.settings())
+        db.session.commit()
+        if changed:
+            flash(_("Settings saved."), "success")
+        else:
+            flash(_("Nothing changed."), "info")
+        return redirect(url_for("group_admin.settings", slug=group.slug))
+    return render_template("groups/admin/settings.html", group=group, membership=membership, form=form)

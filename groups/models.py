@@ -85,6 +85,8 @@ class Membership(db.Model):
     role: Mapped[str] = mapped_column(String(16), default="member")
     status: Mapped[str] = mapped_column(String(16), default="applied")
     motivation: Mapped[str] = mapped_column(Text, default="")
+    # What the applicant brings to the group (the other half of the application).
+    contribution: Mapped[str] = mapped_column(Text, default="")
     paid_through: Mapped[date | None] = mapped_column(Date)
     payer: Mapped[str] = mapped_column(String(16), default="self")
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

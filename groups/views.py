@@ -1,16 +1,182 @@
-"""Public group pages, joining, and the member directory."""
+"""Public group pages, creating a group, joining, leaving, and the member directory."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from common.sections import render_sections
+from extensions import db
+from groups import services
+from groups.forms import ApplyForm, ConfirmForm, GroupForm
+from groups.permissions import can_manage, load_group
+from groups.services import MembershipError
 
 bp = Blueprint("groups", __name__)
+
+PER_PAGE = 12
+
+
+@bp.app_template_global()
+def render_section(template: str, context: dict) -> Markup:
+    """Render one extension-point section (see common.sections) with its own context."""
+    return Markup(render_template(template, **context))  # noqa: S704 (autoescaped template output)
+
+
+def _page_arg() -> int:
+    page = request.args.get("page", "1")
+    return max(int(page), 1) if page.isdigit() else 1
 
 
 @bp.route("/groups")
 def index():
-    return render_template("groups/index.html", groups=[])
+    page = _page_arg()
+    rows, total = services.public_groups_page(page, PER_PAGE)
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    if page > pages:
+        abort(404)
+    return render_template("groups/index.html", rows=rows, total=total, page=page, pages=pages)
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
+@login_required
 def create():
-    return render_template("groups/index.html", groups=[])
+    if not current_user.is_verified:
+        flash(_("Confirm your email address first, then you can host a group."), "warning")
+        return redirect(url_for("members.dashboard"))
+    form = GroupForm()
+    if form.validate_on_submit():
+        group = services.create_group(current_user, **form.settings())
+        db.session.commit()
+        flash(_("Your group %(name)s is ready. Invite your first members.", name=group.name), "success")
+        return redirect(url_for("group_admin.home", slug=group.slug))
+    return render_template("groups/new.html", form=form)
+
+
+@bp.route("/groups/<slug>")
+def show(slug: str):
+    group, membership = load_group(slug)
+    counts = services.group_counts(group.id)
+    hosts = services.hosts_of(group.id)
+    is_member = membership is not None and membership.status == "active"
+    sections = render_sections("group_page", group, membership)
+    return render_template(
+        "groups/show.html",
+        group=group,
+        membership=membership,
+        counts=counts,
+        hosts=hosts,
+        is_member=is_member,
+        is_host=can_manage(membership, current_user if current_user.is_authenticated else None),
+        apply_form=ApplyForm(),
+        confirm_form=ConfirmForm(),
+        sections=sections,
+    )
+
+
+@bp.route("/groups/<slug>/apply", methods=["GET", "POST"])
+@login_required
+def apply(slug: str):
+    group, membership = load_group(slug)
+    if membership is not None and membership.status in ("applied", "approved", "active", "removed"):
+        return redirect(url_for("groups.show", slug=group.slug))
+    form = ApplyForm()
+    if group.join_policy == "open":
+        # Joining an open group needs no motivation, only the button (CSRF).
+        form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            new = services.apply(
+                group, current_user,
+                motivation=getattr(form, "motivation", None) and form.motivation.data or "",
+                contribution=getattr(form, "contribution", None) and form.contribution.data or "",
+            )
+        except MembershipError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("groups.show", slug=group.slug))
+        db.session.commit()
+        if new.status == "applied":
+            flash(_("Thanks — your application is with the host. We will email you the answer."), "success")
+        elif new.status == "approved":
+            flash(_("Welcome! Your seat is reserved until you pay the season fee."), "success")
+        else:
+            flash(_("Welcome to %(name)s!", name=group.name), "success")
+        return redirect(url_for("groups.show", slug=group.slug))
+    if request.method == "POST" and group.join_policy == "open":
+        abort(400)
+    return render_template("groups/apply.html", group=group, form=form)
+
+
+@bp.route("/groups/<slug>/leave", methods=["POST"])
+@login_required
+def leave(slug: str):
+    group, membership = load_group(slug)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if membership is None:
+        abort(404)
+    was_application = membership.status == "applied"
+    try:
+        services.leave(membership)
+    except MembershipError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("groups.show", slug=group.slug))
+    db.session.commit()
+    if was_application:
+        flash(_("Your application is withdrawn."), "success")
+    else:
+        flash(_("You left %(name)s.", name=group.name), "success")
+    return redirect(url_for("members.dashboard"))
+
+
+@bp.route("/groups/<slug>/members")
+def directory(slug: str):
+    group, membership = load_group(slug, require="member")
+    tag = request.args.get("tag", "").strip()[:40]
+    search = request.args.get("q", "").strip()[:80]
+    everyone = services.directory(group.id)
+    members = [
+        m for m in everyone
+        if (not search or search.lower() in m.user.name.lower())
+        and (not tag or tag.lower() in (m.user.profile.offers_tags or []) + (m.user.profile.seeks_tags or []))
+    ]
+    return render_template(
+        "groups/directory.html",
+        group=group,
+        membership=membership,
+        members=members,
+        total=len(everyone),
+        tags=services.group_tags(everyone)[:24],
+        tag=tag,
+        search=search,
+    )
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invite_accept(token: str):
+    invite = services.invite_from_token(token)
+    if invite is None:
+        return render_template("groups/invite_invalid.html"), 404
+    group = invite.group
+    if not current_user.is_authenticated:
+        # Sign-in comes back here (?next=); a new account finds the invite on its dashboard.
+        return render_template("groups/invite.html", invite=invite, group=group, form=None, token=token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            membership = services.accept_invite(invite, current_user)
+        except MembershipError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("groups.invite_accept", token=token))
+        db.session.commit()
+        if membership.status == "approved":
+            flash(_("You are in! Your seat is reserved until you pay the season fee."), "success")
+        else:
+            flash(_("Welcome to %(name)s!", name=group.name), "success")
+        return redirect(url_for("groups.show", slug=group.slug))
+    return render_template("groups/invite.html", invite=invite, group=group, form=form, token=token)

@@ -150,3 +150,14 @@ class PhotoForm(FlaskForm):
         validators=[FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Use a JPEG, PNG or WebP image."))],
         description=_l("JPEG, PNG or WebP, up to 5 MB. We crop it to a square."),
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Your current password"), validators=[DataRequired(), Length(max=1024)],
+        description=_l("To make sure it is really you."),
+    )
+    confirm = BooleanField(
+        _l("I understand that my profile, photo and group memberships are removed for good."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
