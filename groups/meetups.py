@@ -1,6 +1,283 @@
-"""Blueprint 'meetups' (filled in by its issue)."""
+"""Member meetup pages: details and RSVP, self check-in, my meetups, calendar feed.
+
+Every view loads in the order load → check access → act; services never
+commit, the view commits once and redirects (PRG).
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+
+from common.db import utcnow
+from common.sections import dashboard_section, group_page_section, render_sections
+from common.tick import tick_task
+from extensions import db
+from groups import meetups_services as services
+from groups.calendar import feed_meetups, meetup_ics, user_feed
+from groups.meetups_forms import SelfCheckInForm
+from groups.meetups_models import RSVP, Meetup
+from groups.models import Group, Membership
+from groups.permissions import can_manage, can_see_members, load_group
+from members.models import User, new_calendar_token
 
 bp = Blueprint("meetups", __name__)
+
+GOING_SHOWN = 60
+
+
+def load_meetup(slug: str, meetup_id: int, require=None) -> tuple[Group, Membership | None, Meetup]:
+    """The group (404/403 as ``load_group``) and its meetup (404 if not in the group)."""
+    group, membership = load_group(slug, require=require)
+    meetup = db.session.scalars(
+        select(Meetup).where(Meetup.id == meetup_id, Meetup.group_id == group.id)
+    ).first()
+    if meetup is None:
+        abort(404)
+    return group, membership, meetup
+
+
+def _my_rsvp(meetup_id: int) -> RSVP | None:
+    if not current_user.is_authenticated:
+        return None
+    return db.session.scalars(
+        select(RSVP).where(RSVP.meetup_id == meetup_id, RSVP.user_id == current_user.id)
+    ).first()
+
+
+@bp.route("/groups/<slug>/meetups/<int:meetup_id>")
+def detail(slug: str, meetup_id: int):
+    """Details for members; title and date only for everyone else (public groups)."""
+    group, membership, meetup = load_meetup(slug, meetup_id)
+    is_member = can_see_members(membership) or (current_user.is_authenticated and current_user.is_admin)
+    context = {"group": group, "membership": membership, "meetup": meetup, "is_member": is_member}
+    if is_member:
+        rsvp = _my_rsvp(meetup.id)
+        going = db.session.execute(
+            select(User)
+            .join(RSVP, RSVP.user_id == User.id)
+            .where(RSVP.meetup_id == meetup.id, RSVP.response == "going")
+            .order_by(User.name)
+            .limit(GOING_SHOWN)
+        ).scalars().unique().all()
+        waitlist_position = None
+        if rsvp is not None and rsvp.response == "waitlisted":
+            waitlist_position = db.session.scalar(
+                select(db.func.count(RSVP.id)).where(
+                    RSVP.meetup_id == meetup.id, RSVP.response == "waitlisted",
+                    RSVP.waitlisted_at <= rsvp.waitlisted_at,
+                )
+            )
+        now = utcnow()
+        context.update(
+            rsvp=rsvp,
+            going=going,
+            waitlist_position=waitlist_position,
+            rsvp_open=services.rsvp_open(meetup, now),
+            checkin_open=services.checkin_open(meetup, now) and not (rsvp and rsvp.checked_in_at),
+            checkin_form=SelfCheckInForm(),
+            is_host=can_manage(membership, current_user),
+            sections=render_sections("meetup_page", meetup, membership, rsvp),
+        )
+    return render_template("meetups/detail.html", **context)
+
+
+@bp.route("/groups/<slug>/meetups/<int:meetup_id>/rsvp", methods=["POST"])
+@login_required
+def rsvp(slug: str, meetup_id: int):
+    group, membership, meetup = load_meetup(slug, meetup_id, require="member")
+    response = request.form.get("response", "")
+    if response not in ("going", "not_going"):
+        abort(400)
+    try:
+        row = services.rsvp(meetup, current_user, response)
+        db.session.commit()
+    except services.MeetupError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    except IntegrityError:  # a double click raced itself; the first answer stands
+        db.session.rollback()
+        flash(_("Your answer was already saved."), "info")
+    else:
+        messages = {
+            "going": _("You are going. We emailed you a calendar invitation."),
+            "waitlisted": _("The meetup is full, so you are on the waitlist. "
+                            "We email you as soon as a seat frees up."),
+            "not_going": _("Thanks for letting us know you can't come."),
+        }
+        flash(messages[row.response], "success")
+    return redirect(url_for("meetups.detail", slug=group.slug, meetup_id=meetup.id))
+
+
+@bp.route("/groups/<slug>/meetups/<int:meetup_id>/check-in", methods=["GET", "POST"])
+@login_required
+def self_check_in(slug: str, meetup_id: int):
+    """The QR code at the venue opens this page with the code filled in; POST checks in."""
+    group, membership, meetup = load_meetup(slug, meetup_id, require="member")
+    form = SelfCheckInForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"][:20]
+    if form.validate_on_submit():
+        try:
+            services.self_check_in(meetup, current_user, form.code.data)
+            db.session.commit()
+        except services.MeetupError as exc:
+            db.session.rollback()
+            form.code.errors = [*form.code.errors, str(exc)]
+        else:
+            flash(_("You are checked in. Enjoy the meetup!"), "success")
+            return redirect(url_for("meetups.detail", slug=group.slug, meetup_id=meetup.id))
+    status = 422 if request.method == "POST" else 200
+    rsvp = _my_rsvp(meetup.id)
+    return render_template("meetups/check_in.html", group=group, meetup=meetup, form=form, rsvp=rsvp,
+                           open=services.checkin_open(meetup)), status
+
+
+@bp.route("/groups/<slug>/meetups/<int:meetup_id>.ics")
+@login_required
+def meetup_file(slug: str, meetup_id: int):
+    """"Add to calendar": this one meetup as an .ics download."""
+    group, membership, meetup = load_meetup(slug, meetup_id, require="member")
+    rsvp = _my_rsvp(meetup.id)
+    body = meetup_ics(meetup, rsvp.response if rsvp else None, current_user,
+                      url_for("meetups.detail", slug=group.slug, meetup_id=meetup.id, _external=True))
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="meetup-{meetup.id}.ics"'})
+
+
+@bp.route("/meetups")
+@login_required
+def mine():
+    """My upcoming meetups across groups, my answers, and the calendar subscription."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(Meetup, RSVP)
+        .join(Membership, and_(Membership.group_id == Meetup.group_id, Membership.user_id == current_user.id))
+        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == current_user.id))
+        .where(Membership.status == "active", Meetup.ends_at > now - timedelta(hours=12))
+        .order_by(Meetup.starts_at)
+        .limit(50)
+    ).all()
+    past = db.session.execute(
+        select(Meetup, RSVP)
+        .join(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == current_user.id))
+        .where(Meetup.ends_at <= now - timedelta(hours=12), RSVP.checked_in_at.is_not(None))
+        .order_by(Meetup.starts_at.desc())
+        .limit(12)
+    ).all()
+    feed_url = url_for("meetups.calendar_feed", token=current_user.calendar_token, _external=True)
+    return render_template("meetups/mine.html", rows=rows, past=past, feed_url=feed_url,
+                           webcal_url="webcal://" + feed_url.split("://", 1)[1])
+
+
+@bp.route("/meetups/calendar/regenerate", methods=["POST"])
+@login_required
+def regenerate_calendar():
+    """A new secret address for the feed; the old one stops working (404)."""
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError
+
+    try:
+        validate_csrf(request.form.get("csrf_token", ""))
+    except ValidationError:
+        abort(400)
+    current_user.calendar_token = new_calendar_token()
+    db.session.commit()
+    flash(_("Your calendar has a new address. Subscribe again with the new link; the old one no longer works."),
+          "success")
+    return redirect(url_for("meetups.mine"))
+
+
+@bp.route("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """The personal feed; no login (calendar apps can't), the secret token is the key."""
+    if len(token) > 64:
+        abort(404)
+    user = db.session.scalars(select(User).where(User.calendar_token == token)).first()
+    if user is None or user.is_deactivated:
+        abort(404)
+    rows = feed_meetups(user)
+    body = user_feed(
+        user, rows,
+        lambda m: url_for("meetups.detail", slug=m.group.slug, meetup_id=m.id, _external=True),
+    )
+    return Response(body, mimetype="text/calendar",
+                    headers={"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex"})
+
+
+# flask tick ---------------------------------------------------------------------
+
+@tick_task
+def meetup_reminders(now) -> int:
+    """Reminders two days before (deduplicated, safe to run every minute)."""
+    return services.queue_reminders(now)
+
+
+@tick_task
+def meetups_held(now) -> int:
+    """Scheduled meetups that have ended become "held"."""
+    return services.mark_held(now)
+
+
+# Sections on shared pages -----------------------------------------------------
+
+@group_page_section(order=20)
+def group_upcoming_meetups(group: Group, membership: Membership | None):
+    """Next meetups of the group: details for members, title and date for the public."""
+    now = utcnow()
+    meetups = services.upcoming_for_groups([group.id], now, limit=4)
+    is_member = can_see_members(membership)
+    responses: dict[int, str] = {}
+    if is_member and meetups:
+        responses = dict(db.session.execute(
+            select(RSVP.meetup_id, RSVP.response).where(
+                RSVP.user_id == membership.user_id, RSVP.meetup_id.in_([m.id for m in meetups])
+            )
+        ).all())
+    return "meetups/_group_section.html", {
+        "meetups": meetups, "is_member": is_member, "responses": responses,
+        "is_host": can_manage(membership), "section_group": group,
+    }
+
+
+@dashboard_section(order=20)
+def dashboard_upcoming_meetups(user):
+    """My next meetups across my groups, with my answer (two queries)."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(Meetup, RSVP.response)
+        .join(Membership, and_(Membership.group_id == Meetup.group_id, Membership.user_id == user.id))
+        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == user.id))
+        .where(Membership.status == "active", Meetup.ends_at > now, Meetup.status != "held")
+        .order_by(Meetup.starts_at)
+        .limit(5)
+    ).all()
+    if not rows:
+        has_group = db.session.scalar(
+            select(Membership.id).where(Membership.user_id == user.id, Membership.status == "active").limit(1)
+        )
+        if has_group is None:
+            return None
+    return "meetups/_dashboard_section.html", {"meetup_rows": rows}
+
+
+
+@bp.app_template_filter("date_parts")
+def date_parts(value, tz: str | None = None) -> dict[str, str]:
+    """Weekday, day and month of a UTC time in ``tz`` for the calendar badge."""
+    from babel.dates import format_datetime
+    from flask_babel import get_locale
+
+    from common.formatting import to_local
+
+    local = to_local(value, tz)
+    locale = str(get_locale() or "en")
+    return {
+        "weekday": format_datetime(local, "EEE", tzinfo=local.tzinfo, locale=locale),
+        "day": format_datetime(local, "d", tzinfo=local.tzinfo, locale=locale),
+        "month": format_datetime(local, "MMM", tzinfo=local.tzinfo, locale=locale),
+    }
