@@ -1,0 +1,571 @@
+"""Every figure of the value report ("Is this group worth the fee?"), in one pure module.
+
+Input is plain data (aggregates read from SQL by ``groups/ratings_services.py``);
+output is frozen dataclasses that templates and the CSV export render as they
+are — no template recomputes a number. Nothing here touches the database,
+Flask or the clock, so every formula is unit- and property-tested by hand.
+
+Anonymity: any aggregate of ratings or clicks over fewer than
+``Thresholds.min_raters`` distinct raters is withheld (``None``), so that no
+figure can be traced back to one or two members.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+VERDICT_WORTH = "worth"
+VERDICT_BORDERLINE = "borderline"
+VERDICT_NOT_WORTH = "not_worth"
+VERDICT_NOT_ENOUGH_DATA = "not_enough_data"
+
+CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --------------------------------------------------------------------------- seasons
+
+@dataclass(frozen=True)
+class Season:
+    """A fee period ``[start, end)``; ``key`` is the start year (``?season=2025``)."""
+
+    start: date
+    end: date
+
+    @property
+    def key(self) -> int:
+        return self.start.year
+
+    @property
+    def label(self) -> str:
+        if self.start.month == 1 and self.start.day == 1:
+            return str(self.start.year)
+        return f"{self.start.year}–{str(self.end.year)[-2:]}"
+
+
+def season_containing(day: date, start_month: int = 8, start_day: int = 1) -> Season:
+    """The season holding ``day``; a season starts every year on (start_month, start_day).
+
+    Default August 1st (DESIGN.md: seasons run e.g. Aug–Jun). A 29 February
+    start is treated as the 28th so every year has a start.
+    """
+    if start_month == 2 and start_day == 29:
+        start_day = 28
+    this_year_start = date(day.year, start_month, start_day)
+    year = day.year if day >= this_year_start else day.year - 1
+    return season_starting(year, start_month, start_day)
+
+
+def season_starting(year: int, start_month: int = 8, start_day: int = 1) -> Season:
+    if start_month == 2 and start_day == 29:
+        start_day = 28
+    return Season(date(year, start_month, start_day), date(year + 1, start_month, start_day))
+
+
+# --------------------------------------------------------------------------- inputs
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Verdict thresholds (app.config ``VERDICT_*``; defaults from DESIGN.md)."""
+
+    worth_fit: float = 3.5
+    worth_chemistry: float = 3.5
+    worth_deep_share: float = 0.5
+    worth_renewal_yes: float = 0.6
+    not_worth_fit: float = 2.5
+    not_worth_chemistry: float = 2.5
+    not_worth_renewal_yes: float = 0.3
+    min_raters: int = 3
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Thresholds:
+        return cls(
+            worth_fit=float(config.get("VERDICT_WORTH_FIT", 3.5)),
+            worth_chemistry=float(config.get("VERDICT_WORTH_CHEMISTRY", 3.5)),
+            worth_deep_share=float(config.get("VERDICT_WORTH_DEEP_SHARE", 0.5)),
+            worth_renewal_yes=float(config.get("VERDICT_WORTH_RENEWAL_YES", 0.6)),
+            not_worth_fit=float(config.get("VERDICT_NOT_WORTH_FIT", 2.5)),
+            not_worth_chemistry=float(config.get("VERDICT_NOT_WORTH_CHEMISTRY", 2.5)),
+            not_worth_renewal_yes=float(config.get("VERDICT_NOT_WORTH_RENEWAL_YES", 0.3)),
+            min_raters=int(config.get("VERDICT_MIN_RATERS", 3)),
+        )
+
+
+@dataclass(frozen=True)
+class MeetupInput:
+    """SQL aggregates of one held meetup (``GROUP BY meetup``).
+
+    ``attendees`` = members who could rate (checked in; or "going" when the
+    host took no attendance); ``raters`` = ratings of the meetup (one per member).
+    """
+
+    meetup_id: int
+    title: str
+    starts_at: datetime
+    attendees: int
+    raters: int = 0
+    fit_sum: int = 0
+    chemistry_sum: int = 0
+    worth_yes: int = 0
+    attendance_taken: bool = True
+
+
+@dataclass(frozen=True)
+class PairInput:
+    """Two members and the meetings that connected them.
+
+    ``meetups`` = different meetups where both clicked each other;
+    ``introduced_and_met`` = an introduction between them led to a meeting.
+    """
+
+    user_a: int
+    user_b: int
+    meetups: int
+    introduced_and_met: bool = False
+
+
+@dataclass(frozen=True)
+class SeasonInput:
+    """Everything the group report needs, as plain numbers."""
+
+    members: int
+    fee_minor: int  # fee paid per member for the season (minor units)
+    currency: str
+    meetups: Sequence[MeetupInput]
+    raters: int = 0  # distinct members with at least one rating this season
+    gave_help: int = 0  # ratings answering "I gave help"
+    got_help: int = 0  # ratings answering "I got help"
+    renewal: Mapping[str, int] = field(default_factory=dict)  # latest intent per member
+    pairs: Sequence[PairInput] = ()
+    introductions: Mapping[str, int] = field(default_factory=dict)  # status → count
+    introducers: Sequence[tuple[str, int]] = ()  # (name, introductions made)
+    outcomes: int = 0
+    outcomes_value_minor: int = 0
+    outcomes_by_kind: Mapping[str, int] = field(default_factory=dict)
+    total_fees_minor: int | None = None  # actual payments if known, else fee × members
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    """One member's own numbers (shown only to that member)."""
+
+    user_id: int
+    attended: int = 0
+    ratings: int = 0
+    fit_sum: int = 0
+    chemistry_sum: int = 0
+    gave_help: int = 0
+    got_help: int = 0
+    introductions_made: int = 0
+    introductions_received: int = 0
+    outcomes: int = 0
+    outcomes_value_minor: int = 0
+    credited: int = 0  # outcomes of others crediting this member
+    renewal: str | None = None
+    fee_minor: int = 0
+
+
+# --------------------------------------------------------------------------- outputs
+
+@dataclass(frozen=True)
+class MeetupFigures:
+    meetup_id: int
+    title: str
+    starts_at: datetime
+    attendees: int
+    raters: int
+    response_rate: float | None
+    fit: float | None  # None: withheld (fewer than min_raters) or no ratings
+    chemistry: float | None
+    worth_share: float | None
+    withheld: bool
+    attendance_taken: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    key: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    members: int
+    meetups_held: int
+    attendances: int
+    attendance_rate: float | None
+    ratings: int
+    raters: int
+    response_rate: float | None
+    withheld: bool
+    fit: float | None
+    chemistry: float | None
+    worth_share: float | None
+    gave_help_share: float | None
+    got_help_share: float | None
+    renewal_yes: float | None
+    renewal_unsure: float | None
+    renewal_no: float | None
+    connections: int | None
+    deep_relationships: int | None
+    deep_share: float | None
+    introductions_proposed: int
+    introductions_accepted: int
+    introductions_met: int
+    introductions_declined: int
+    introducers: tuple[tuple[str, int], ...]
+    outcomes: int
+    outcomes_value_minor: int
+    outcomes_by_kind: tuple[tuple[str, int], ...]
+    fee_minor: int
+    total_fees_minor: int
+    cost_per_attended_meetup_minor: int | None
+    cost_per_deep_relationship_minor: int | None
+    currency: str
+
+
+@dataclass(frozen=True)
+class MemberFigures:
+    attended: int
+    ratings: int
+    fit: float | None
+    chemistry: float | None
+    gave_help: int
+    got_help: int
+    introductions_made: int
+    introductions_received: int
+    give: int
+    get: int
+    connections: int
+    deep_relationships: int
+    outcomes: int
+    outcomes_value_minor: int
+    credited: int
+    renewal: str | None
+    fee_minor: int
+    cost_per_attended_meetup_minor: int | None
+    cost_per_deep_relationship_minor: int | None
+
+
+@dataclass(frozen=True)
+class ValueReport:
+    season: Season
+    meetups: tuple[MeetupFigures, ...]
+    group: GroupFigures
+    verdict: Verdict
+    thresholds: Thresholds
+    me: MemberFigures | None = None
+
+
+# --------------------------------------------------------------------------- formulas
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, or None when the denominator is 0."""
+    if not denominator:
+        return None
+    return numerator / denominator
+
+
+def average(total: float, count: int) -> float | None:
+    """total / count, or None without data."""
+    return ratio(total, count)
+
+
+def divide_money(total_minor: int, count: int) -> int | None:
+    """Money per unit, rounded half up to whole minor units; None when count is 0."""
+    if count <= 0:
+        return None
+    return (2 * total_minor + count) // (2 * count)
+
+
+def meetup_figures(row: MeetupInput, min_raters: int = 3) -> MeetupFigures:
+    """Figures of one meetup, from that meetup's row only.
+
+    - response rate = raters / attendees (None without attendees)
+    - fit = Σ fit / raters; chemistry = Σ chemistry / raters (each 1–5)
+    - worth share = ratings answering "worth my time: yes" / raters
+    - all three rating figures are withheld (None) when raters < min_raters
+    """
+    withheld = row.raters < min_raters
+    return MeetupFigures(
+        meetup_id=row.meetup_id,
+        title=row.title,
+        starts_at=row.starts_at,
+        attendees=row.attendees,
+        raters=row.raters,
+        response_rate=ratio(row.raters, row.attendees),
+        fit=None if withheld else average(row.fit_sum, row.raters),
+        chemistry=None if withheld else average(row.chemistry_sum, row.raters),
+        worth_share=None if withheld else ratio(row.worth_yes, row.raters),
+        withheld=withheld,
+        attendance_taken=row.attendance_taken,
+    )
+
+
+def count_relationships(pairs: Iterable[PairInput]) -> tuple[int, int, set[int]]:
+    """(connections, deep relationships, members in at least one deep relationship).
+
+    meetings(pair) = meetups where both clicked each other + 1 if an
+    introduction between them led to a meeting.
+    connection ⇔ meetings ≥ 1; deep relationship ⇔ meetings ≥ 2
+    (a connection renewed at two different meetups, or renewed through an
+    introduction that led to a meeting).
+    """
+    connections = deep = 0
+    deep_members: set[int] = set()
+    for pair in pairs:
+        meetings = pair.meetups + (1 if pair.introduced_and_met else 0)
+        if meetings >= 1:
+            connections += 1
+        if meetings >= 2:
+            deep += 1
+            deep_members.update((pair.user_a, pair.user_b))
+    return connections, deep, deep_members
+
+
+def group_figures(data: SeasonInput, min_raters: int = 3) -> GroupFigures:
+    """The season's figures for the whole group.
+
+    - meetups held = number of meetup rows; attendances = Σ attendees
+    - attendance rate = attendances / (members × meetups held)
+    - response rate = Σ raters / attendances
+    - fit, chemistry = Σ fit / Σ ratings (every rating weighs the same)
+    - worth share, gave/got help shares = yes answers / ratings
+    - renewal shares = each member's latest intent / members who stated one
+    - connections, deep relationships: see ``count_relationships``;
+      deep share = members in a deep relationship / members
+    - total fees = actual payments if given, else fee × members;
+      cost per attended meetup = total fees / attendances;
+      cost per deep relationship = total fees / deep relationships
+    - every rating or click figure is withheld when raters < min_raters
+    """
+    ratings = sum(m.raters for m in data.meetups)
+    attendances = sum(m.attendees for m in data.meetups)
+    withheld = data.raters < min_raters
+    fit_sum = sum(m.fit_sum for m in data.meetups)
+    chemistry_sum = sum(m.chemistry_sum for m in data.meetups)
+    worth_yes = sum(m.worth_yes for m in data.meetups)
+    renewal_total = sum(data.renewal.get(k, 0) for k in ("yes", "unsure", "no"))
+    connections, deep, deep_members = count_relationships(data.pairs)
+    total_fees = data.total_fees_minor if data.total_fees_minor is not None else data.fee_minor * data.members
+
+    def hide(value: Any) -> Any:
+        return None if withheld else value
+
+    rate_base = data.members * len(data.meetups)
+    attendance_rate = ratio(attendances, rate_base)
+    return GroupFigures(
+        members=data.members,
+        meetups_held=len(data.meetups),
+        attendances=attendances,
+        attendance_rate=min(attendance_rate, 1.0) if attendance_rate is not None else None,
+        ratings=ratings,
+        raters=data.raters,
+        response_rate=ratio(ratings, attendances),
+        withheld=withheld,
+        fit=hide(average(fit_sum, ratings)),
+        chemistry=hide(average(chemistry_sum, ratings)),
+        worth_share=hide(ratio(worth_yes, ratings)),
+        gave_help_share=hide(ratio(data.gave_help, ratings)),
+        got_help_share=hide(ratio(data.got_help, ratings)),
+        renewal_yes=hide(ratio(data.renewal.get("yes", 0), renewal_total)),
+        renewal_unsure=hide(ratio(data.renewal.get("unsure", 0), renewal_total)),
+        renewal_no=hide(ratio(data.renewal.get("no", 0), renewal_total)),
+        connections=hide(connections),
+        deep_relationships=hide(deep),
+        deep_share=hide(ratio(len(deep_members), data.members)),
+        introductions_proposed=sum(data.introductions.values()),
+        introductions_accepted=data.introductions.get("accepted", 0) + data.introductions.get("met", 0),
+        introductions_met=data.introductions.get("met", 0),
+        introductions_declined=data.introductions.get("declined", 0),
+        introducers=tuple(data.introducers),
+        outcomes=data.outcomes,
+        outcomes_value_minor=data.outcomes_value_minor,
+        outcomes_by_kind=tuple(sorted(data.outcomes_by_kind.items())),
+        fee_minor=data.fee_minor,
+        total_fees_minor=total_fees,
+        cost_per_attended_meetup_minor=divide_money(total_fees, attendances),
+        cost_per_deep_relationship_minor=None if withheld else divide_money(total_fees, deep),
+        currency=data.currency,
+    )
+
+
+def verdict(figures: GroupFigures, t: Thresholds) -> Verdict:
+    """The verdict, from thresholds written on the page.
+
+    - not enough data: fewer than ``min_raters`` raters (figures withheld)
+    - not worth the fee: fit < not_worth_fit or chemistry < not_worth_chemistry
+      or renewal "yes" < not_worth_renewal_yes
+    - worth the fee: fit ≥ worth_fit and chemistry ≥ worth_chemistry and
+      deep share ≥ worth_deep_share and renewal "yes" ≥ worth_renewal_yes
+    - borderline: everything else
+    """
+    if figures.withheld or figures.fit is None or figures.chemistry is None:
+        return Verdict(VERDICT_NOT_ENOUGH_DATA)
+    renewal_yes = figures.renewal_yes if figures.renewal_yes is not None else 0.0
+    deep_share = figures.deep_share if figures.deep_share is not None else 0.0
+    bad = []
+    if figures.fit < t.not_worth_fit:
+        bad.append("fit")
+    if figures.chemistry < t.not_worth_chemistry:
+        bad.append("chemistry")
+    if renewal_yes < t.not_worth_renewal_yes:
+        bad.append("renewal")
+    if bad:
+        return Verdict(VERDICT_NOT_WORTH, tuple(bad))
+    short = []
+    if figures.fit < t.worth_fit:
+        short.append("fit")
+    if figures.chemistry < t.worth_chemistry:
+        short.append("chemistry")
+    if deep_share < t.worth_deep_share:
+        short.append("deep_share")
+    if renewal_yes < t.worth_renewal_yes:
+        short.append("renewal")
+    if short:
+        return Verdict(VERDICT_BORDERLINE, tuple(short))
+    return Verdict(VERDICT_WORTH)
+
+
+def member_figures(data: MemberInput, pairs: Iterable[PairInput]) -> MemberFigures:
+    """One member's own figures (their own ratings are never withheld from them).
+
+    - fit, chemistry = Σ own scores / own ratings
+    - give = ratings with "I gave help" + introductions made;
+      get = ratings with "I got help" + introductions received
+    - connections, deep relationships: pairs including the member (see
+      ``count_relationships``)
+    - cost per attended meetup = own fee / meetups attended;
+      cost per deep relationship = own fee / own deep relationships
+    """
+    mine = [p for p in pairs if data.user_id in (p.user_a, p.user_b)]
+    connections, deep, _members = count_relationships(mine)
+    return MemberFigures(
+        attended=data.attended,
+        ratings=data.ratings,
+        fit=average(data.fit_sum, data.ratings),
+        chemistry=average(data.chemistry_sum, data.ratings),
+        gave_help=data.gave_help,
+        got_help=data.got_help,
+        introductions_made=data.introductions_made,
+        introductions_received=data.introductions_received,
+        give=data.gave_help + data.introductions_made,
+        get=data.got_help + data.introductions_received,
+        connections=connections,
+        deep_relationships=deep,
+        outcomes=data.outcomes,
+        outcomes_value_minor=data.outcomes_value_minor,
+        credited=data.credited,
+        renewal=data.renewal,
+        fee_minor=data.fee_minor,
+        cost_per_attended_meetup_minor=divide_money(data.fee_minor, data.attended),
+        cost_per_deep_relationship_minor=divide_money(data.fee_minor, deep),
+    )
+
+
+def build_report(
+    season: Season,
+    data: SeasonInput,
+    thresholds: Thresholds,
+    me: MemberInput | None = None,
+) -> ValueReport:
+    """The whole report: per-meetup figures, group figures, verdict, and "me"."""
+    meetups = tuple(
+        meetup_figures(m, thresholds.min_raters)
+        for m in sorted(data.meetups, key=lambda m: (m.starts_at, m.meetup_id))
+    )
+    group = group_figures(data, thresholds.min_raters)
+    return ValueReport(
+        season=season,
+        meetups=meetups,
+        group=group,
+        verdict=verdict(group, thresholds),
+        thresholds=thresholds,
+        me=member_figures(me, data.pairs) if me is not None else None,
+    )
+
+
+# --------------------------------------------------------------------------- CSV
+
+def csv_safe(value: Any) -> str:
+    """A cell that spreadsheets will not run as a formula (``= + - @`` get a leading ')."""
+    text = "" if value is None else str(value)
+    if text.startswith(CSV_DANGEROUS_PREFIXES):
+        return "'" + text
+    return text
+
+
+def _fmt(value: float | int | None, digits: int = 2) -> str:
+    if value is None:
+        return "withheld"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _money(minor: int | None) -> str:
+    if minor is None:
+        return ""
+    return f"{minor / 100:.2f}"
+
+
+def csv_rows(report: ValueReport, group_name: str) -> list[list[str]]:
+    """The report as rows: (section, figure, value, unit) then one row per meetup."""
+    g = report.group
+    cur = g.currency
+    rows: list[list[Any]] = [
+        ["section", "figure", "value", "unit"],
+        ["group", "group", group_name, ""],
+        ["group", "season", report.season.label, ""],
+        ["group", "verdict", report.verdict.key, ""],
+        ["group", "members", g.members, "members"],
+        ["group", "meetups held", g.meetups_held, "meetups"],
+        ["group", "attendances", g.attendances, "attendances"],
+        ["group", "attendance rate", _fmt(g.attendance_rate, 3), "share"],
+        ["group", "ratings", g.ratings, "ratings"],
+        ["group", "raters", g.raters, "members"],
+        ["group", "rating response rate", _fmt(g.response_rate, 3), "share"],
+        ["group", "average fit", _fmt(g.fit), "1-5"],
+        ["group", "average chemistry", _fmt(g.chemistry), "1-5"],
+        ["group", "worth my time", _fmt(g.worth_share, 3), "share"],
+        ["group", "gave help", _fmt(g.gave_help_share, 3), "share of ratings"],
+        ["group", "got help", _fmt(g.got_help_share, 3), "share of ratings"],
+        ["group", "renewal yes", _fmt(g.renewal_yes, 3), "share"],
+        ["group", "renewal unsure", _fmt(g.renewal_unsure, 3), "share"],
+        ["group", "renewal no", _fmt(g.renewal_no, 3), "share"],
+        ["group", "connections", _fmt(g.connections), "pairs"],
+        ["group", "deep relationships", _fmt(g.deep_relationships), "pairs"],
+        ["group", "members with a deep relationship", _fmt(g.deep_share, 3), "share"],
+        ["group", "introductions proposed", g.introductions_proposed, "introductions"],
+        ["group", "introductions accepted", g.introductions_accepted, "introductions"],
+        ["group", "introductions met", g.introductions_met, "introductions"],
+        ["group", "outcomes reported", g.outcomes, "outcomes"],
+        ["group", "outcomes value", _money(g.outcomes_value_minor), cur],
+        ["group", "fee per member", _money(g.fee_minor), cur],
+        ["group", "total fees", _money(g.total_fees_minor), cur],
+        ["group", "cost per attended meetup", _money(g.cost_per_attended_meetup_minor), cur],
+        ["group", "cost per deep relationship", _money(g.cost_per_deep_relationship_minor), cur],
+    ]
+    for name, count in g.introducers:
+        rows.append(["introducer", name, count, "introductions"])
+    for kind, count in g.outcomes_by_kind:
+        rows.append(["outcome kind", kind, count, "outcomes"])
+    rows.append([])
+    rows.append(["meetup", "date", "title", "attendees", "raters", "response rate",
+                 "fit", "chemistry", "worth my time"])
+    for m in report.meetups:
+        rows.append([
+            "meetup", m.starts_at.date().isoformat(), m.title, m.attendees, m.raters,
+            _fmt(m.response_rate, 3), _fmt(m.fit), _fmt(m.chemistry), _fmt(m.worth_share, 3),
+        ])
+    return [[csv_safe(cell) for cell in row] for row in rows]
+
+
+def to_csv(rows: Iterable[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(rows)
+    return buffer.getvalue()
