@@ -1,6 +1,263 @@
-"""Blueprint 'billing' (filled in by its issue)."""
+"""Member pages: pay the season fee, return from checkout, payments and invoices."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+import billing.renewals  # noqa: F401  (registers the renewal tick task)
+import billing.sections  # noqa: F401  (registers dashboard and admin-home sections)
+from billing.forms import CheckoutForm
+from billing.invoices import invoice_by_number
+from billing.models import GroupBilling, Invoice, Payment, PaymentSeat, Refund
+from billing.providers import available_providers, get_provider
+from billing.providers.base import ProviderError
+from billing.providers.stripe import expire_session, payment_for_session, sync_session
+from billing.seasons import billing_settings, quote, season_due
+from billing.services import (
+    CheckoutRequest,
+    SeatAlreadyHeld,
+    company_colleagues,
+    holding_payment,
+    payments_of_user,
+    seats_of,
+)
+from common.db import utcnow
+from extensions import db
+from groups.models import Group, Membership
+from groups.permissions import can_manage, load_group, membership_of
 
 bp = Blueprint("billing", __name__)
+
+def _provider_choices() -> list[tuple[str, str]]:
+    labels = {"stripe": _("Card or MobilePay"), "invoice": _("Invoice (bank transfer)")}
+    return [(name, labels[name]) for name in available_providers()]
+
+
+def _can_see_payment(payment: Payment, seats: list[PaymentSeat]) -> bool:
+    if payment.user_id == current_user.id or any(s.user_id == current_user.id for s in seats):
+        return True
+    if current_user.is_admin:
+        return True
+    if payment.group_id is None:
+        return False
+    return can_manage(membership_of(current_user.id, payment.group_id), current_user)
+
+
+@bp.route("/groups/<slug>/pay", methods=["GET", "POST"])
+@login_required
+def pay(slug: str) -> ResponseReturnValue:
+    """Choose who pays (me / my company, colleagues' seats) and how, then go to checkout."""
+    group, membership = load_group(slug)
+    if membership is None:
+        abort(403)
+    today = utcnow().date()
+    season = season_due(group, membership, today)
+    if season is None:
+        flash(_("There is nothing to pay for %(group)s right now.", group=group.name), "info")
+        return redirect(url_for("billing.payments"))
+    holder = holding_payment(membership.id, season)
+    if holder is not None and holder.status != "pending":
+        flash(_("Your membership for this season is already paid."), "info")
+        return redirect(url_for("billing.payments"))
+
+    settings = billing_settings(group, db.session.get(GroupBilling, group.id))
+    colleagues = company_colleagues(group, current_user, season)
+    form = CheckoutForm()
+    form.provider.choices = _provider_choices()
+    form.colleagues.choices = [(m.id, m.user.name) for m in colleagues]
+    if request.method == "GET":
+        company = current_user.profile.company if current_user.profile else None
+        if company is not None:
+            form.company_name.data = company.name
+            form.company_vat.data = company.vat_number
+            form.company_email.data = company.billing_email
+            form.company_address.data = company.address
+        form.provider.data = form.provider.choices[0][0]
+
+    if holder is None and form.validate_on_submit():
+        chosen = {m.id: m for m in colleagues}
+        seats = [membership] + [chosen[i] for i in (form.colleagues.data or []) if i in chosen]
+        req = CheckoutRequest(
+            group=group, payer=current_user._get_current_object(), memberships=seats, season=season,
+            provider=form.provider.data or "invoice", payer_kind=form.payer_kind.data or "self",
+            company={
+                "name": (form.company_name.data or "").strip(), "vat": (form.company_vat.data or "").strip(),
+                "email": (form.company_email.data or "").strip(),
+                "address": (form.company_address.data or "").strip(),
+            },
+            po_reference=(form.po_reference.data or "").strip(),
+        )
+        try:
+            provider = get_provider(req.provider)
+            payment = provider.prepare(req)
+            target = provider.start(payment)
+        except SeatAlreadyHeld as held:
+            return _resume_or_explain(held.payment, slug)
+        except ProviderError:
+            db.session.rollback()
+            flash(_("The payment service did not answer. Nothing was charged; please try again."), "error")
+            return redirect(url_for("billing.pay", slug=slug))
+        db.session.commit()
+        return redirect(target)
+
+    price = quote(group, settings, 1)
+    return render_template(
+        "billing/pay.html", group=group, membership=membership, season=season, settings=settings,
+        price=price, form=form, colleagues=colleagues, pending=holder, step=1,
+    )
+
+
+def _resume_or_explain(holder: Payment | None, slug: str) -> ResponseReturnValue:
+    """A double click or a second tab: continue the same open payment."""
+    if holder is not None and holder.status == "pending" and holder.user_id == current_user.id:
+        try:
+            target = get_provider(holder.provider).resume(holder)
+        except (ProviderError, LookupError):
+            target = None
+        db.session.commit()
+        if target:
+            return redirect(target)
+    db.session.commit()
+    flash(_("A payment for one of these seats is already under way or done."), "warning")
+    return redirect(url_for("billing.pay", slug=slug))
+
+
+@bp.post("/groups/<slug>/pay/<int:payment_id>/resume")
+@login_required
+def resume(slug: str, payment_id: int) -> ResponseReturnValue:
+    """Continue an open checkout (same session, never a second one)."""
+    load_group(slug)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.user_id != current_user.id:
+        abort(404)
+    return _resume_or_explain(payment, slug)
+
+
+@bp.post("/groups/<slug>/pay/<int:payment_id>/abandon")
+@login_required
+def abandon(slug: str, payment_id: int) -> ResponseReturnValue:
+    """Give up an open card checkout to pay another way."""
+    load_group(slug)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.user_id != current_user.id:
+        abort(404)
+    if payment.provider != "stripe" or payment.status != "pending":
+        flash(_("This payment cannot be cancelled here."), "warning")
+        return redirect(url_for("billing.pay", slug=slug))
+    try:
+        expire_session(payment)
+    except ProviderError:
+        db.session.rollback()
+        flash(_("The payment service did not answer; please try again."), "error")
+        return redirect(url_for("billing.pay", slug=slug))
+    db.session.commit()
+    if payment.status == "paid":
+        flash(_("That checkout was already paid."), "success")
+        return redirect(url_for("billing.done", payment_id=payment.id))
+    flash(_("The card checkout was cancelled. Nothing was charged."), "success")
+    return redirect(url_for("billing.pay", slug=slug))
+
+
+@bp.get("/groups/<slug>/pay/success")
+@login_required
+def success(slug: str) -> ResponseReturnValue:
+    """Stripe's return page: re-read the session and fulfil (same path as the webhook)."""
+    load_group(slug)
+    session_id = request.args.get("session_id", "")
+    payment = payment_for_session(session_id) if session_id else None
+    if payment is None or not _can_see_payment(payment, seats_of(payment.id)):
+        abort(404)
+    if payment.status == "pending":
+        try:
+            sync_session(session_id)
+            db.session.commit()
+        except ProviderError:
+            db.session.rollback()
+    return redirect(url_for("billing.done", payment_id=payment.id))
+
+
+@bp.get("/groups/<slug>/pay/cancelled/<int:payment_id>")
+@login_required
+def cancelled(slug: str, payment_id: int) -> ResponseReturnValue:
+    group, _membership = load_group(slug)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.user_id != current_user.id:
+        abort(404)
+    return render_template("billing/cancelled.html", group=group, payment=payment, step=2)
+
+
+@bp.get("/payments/<int:payment_id>")
+@login_required
+def done(payment_id: int) -> ResponseReturnValue:
+    """Where a checkout ends: paid, awaiting the transfer, or still processing."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        abort(404)
+    seats = seats_of(payment.id)
+    if not _can_see_payment(payment, seats):
+        abort(403)
+    group = db.session.get(Group, payment.group_id) if payment.group_id else None
+    invoice = _invoice_of(payment.id)
+    return render_template("billing/done.html", payment=payment, seats=seats, group=group,
+                           invoice=invoice, step=3)
+
+
+def _invoice_of(payment_id: int) -> Invoice | None:
+    return db.session.scalars(select(Invoice).where(Invoice.payment_id == payment_id)).first()
+
+
+@bp.get("/account/payments")
+@login_required
+def payments() -> ResponseReturnValue:
+    """My payments, receipts and invoices."""
+    rows = payments_of_user(current_user.id)
+    today = utcnow().date()
+    memberships = list(db.session.scalars(
+        select(Membership).where(Membership.user_id == current_user.id,
+                                 Membership.status.in_(("approved", "active", "lapsed")))
+    ))
+    due = []
+    for m in memberships:
+        season = season_due(m.group, m, today)
+        if season is not None:
+            holder = holding_payment(m.id, season)
+            if holder is None or holder.status == "pending":
+                due.append((m.group, season, holder))
+    return render_template("billing/payments.html", payments=rows, due=due)
+
+
+@bp.get("/invoices/<number>")
+@login_required
+def invoice(number: str) -> ResponseReturnValue:
+    """The printable invoice (payer, covered members, the group's hosts)."""
+    found = invoice_by_number(number)
+    if found is None:
+        abort(404)
+    payment = db.session.get(Payment, found.payment_id)
+    assert payment is not None
+    if not _can_see_payment(payment, seats_of(payment.id)):
+        abort(403)
+    return render_template("billing/invoice.html", invoice=found, payment=payment, standalone=False)
+
+
+@bp.get("/payments/<int:payment_id>/receipt")
+@login_required
+def receipt(payment_id: int) -> ResponseReturnValue:
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        abort(404)
+    seats = seats_of(payment.id)
+    if not _can_see_payment(payment, seats):
+        abort(403)
+    if payment.status not in ("paid", "partially_refunded", "refunded", "waived"):
+        abort(404)
+    refunds = list(payment_refunds(payment.id))
+    return render_template("billing/receipt.html", payment=payment, seats=seats, refunds=refunds)
+
+
+def payment_refunds(payment_id: int) -> list[Refund]:
+    return list(db.session.scalars(select(Refund).where(Refund.payment_id == payment_id).order_by(Refund.id)))
+

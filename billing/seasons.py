@@ -1,0 +1,128 @@
+"""Seasons and prices: which season a member pays for, and what it costs.
+
+A group's season is ``Group.season_start``–``Group.season_end``; the next
+season is the same dates one year later. Once today passes the stored end the
+group rolls forward a year at a time, so a host never has to edit the dates.
+A group without dates uses the calendar year.
+
+Price of one seat (``fee`` = ``Group.fee_minor``, ``r`` = VAT rate):
+
+- fee excludes VAT: net = fee, VAT = round(fee × r), total = net + VAT;
+- fee includes VAT: total = fee, net = round(fee / (1 + r)), VAT = total − net.
+
+A checkout of ``n`` seats is exactly ``n`` × the one-seat figures, so the
+Stripe line item (unit amount × quantity) and the invoice always agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from billing.models import GroupBilling
+from groups.models import HOST_ROLES, Group, Membership
+
+# Renewal invitations start this many days before the season ends.
+RENEWAL_WINDOW_DAYS = 30
+Season = tuple[date, date]
+
+
+def default_vat_rate_bp(currency: str) -> int:
+    """25 % Danish VAT for DKK; other currencies start at 0 until the host sets it."""
+    return 2500 if currency.upper() == "DKK" else 0
+
+
+def billing_settings(group: Group, row: GroupBilling | None) -> GroupBilling:
+    """The group's settings row, or unsaved defaults when the host never saved any."""
+    if row is not None:
+        return row
+    return GroupBilling(
+        group_id=group.id, legal_name=group.name, cvr="", address="", email="", bank_account="",
+        iban="", vat_rate_bp=default_vat_rate_bp(group.currency), fee_includes_vat=False,
+        payment_terms_days=14, grace_days=14, included_text="",
+    )
+
+
+def current_season(group: Group, today: date) -> Season:
+    """The season containing ``today`` (rolled forward from the stored dates)."""
+    start, end = group.season_start, group.season_end
+    if start is None or end is None or end < start:
+        return date(today.year, 1, 1), date(today.year, 12, 31)
+    years = 0
+    while end + relativedelta(years=years) < today:
+        years += 1
+    # Between two seasons (e.g. a July break) the coming season counts.
+    return start + relativedelta(years=years), end + relativedelta(years=years)
+
+
+def next_season(season: Season) -> Season:
+    return season[0] + relativedelta(years=1), season[1] + relativedelta(years=1)
+
+
+def season_due(group: Group, membership: Membership | None, today: date) -> Season | None:
+    """The season this membership should pay for now, or None (nothing to pay).
+
+    Approved (awaiting payment) and lapsed members pay the current season; an
+    active member whose paid-through date is before the season's end pays it
+    too; within the renewal window an active member paid for this season may
+    pay the next one. Hosts and free groups never pay.
+    """
+    if membership is None or group.fee_minor <= 0 or membership.role in HOST_ROLES:
+        return None
+    season = current_season(group, today)
+    if membership.status in ("approved", "lapsed"):
+        if membership.paid_through is not None and membership.paid_through >= season[1]:
+            return None
+        return season
+    if membership.status != "active" or membership.paid_through is None:
+        return None
+    if membership.paid_through < season[1]:
+        return season
+    upcoming = next_season(season)
+    if membership.paid_through < upcoming[1] and (season[1] - today).days <= RENEWAL_WINDOW_DAYS:
+        return upcoming
+    return None
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a checkout of ``seats`` seats costs (minor units)."""
+
+    seats: int
+    unit_net_minor: int
+    unit_vat_minor: int
+    vat_rate_bp: int
+    currency: str
+    includes_vat: bool
+
+    @property
+    def unit_total_minor(self) -> int:
+        return self.unit_net_minor + self.unit_vat_minor
+
+    @property
+    def net_minor(self) -> int:
+        return self.unit_net_minor * self.seats
+
+    @property
+    def vat_minor(self) -> int:
+        return self.unit_vat_minor * self.seats
+
+    @property
+    def total_minor(self) -> int:
+        return self.unit_total_minor * self.seats
+
+
+def quote(group: Group, settings: GroupBilling, seats: int = 1) -> Quote:
+    """Price ``seats`` seats with the group's fee and VAT settings (formula above)."""
+    fee, rate = group.fee_minor, settings.vat_rate_bp
+    if settings.fee_includes_vat:
+        net = (fee * 10000 + (10000 + rate) // 2) // (10000 + rate)
+        vat = fee - net
+    else:
+        net = fee
+        vat = (fee * rate + 5000) // 10000
+    return Quote(
+        seats=seats, unit_net_minor=net, unit_vat_minor=vat, vat_rate_bp=rate,
+        currency=group.currency, includes_vat=settings.fee_includes_vat,
+    )

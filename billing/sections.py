@@ -1,0 +1,67 @@
+"""Cards on shared pages: "Pay membership" on the dashboard, a payments tile on the host home."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from billing.models import Payment, PaymentSeat
+from billing.seasons import current_season, season_due
+from billing.services import hold_key
+from common.db import utcnow
+from common.sections import Section, admin_home_section, dashboard_section
+from extensions import db
+from groups.models import Group, Membership
+
+
+@dashboard_section(order=5)
+def pay_membership_card(user: Any) -> Section:
+    """Memberships awaiting payment (approved, lapsed or renewing): one card with pay links."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    today = utcnow().date()
+    memberships = list(db.session.scalars(
+        select(Membership).where(Membership.user_id == user.id,
+                                 Membership.status.in_(("approved", "active", "lapsed")))
+    ))
+    due = []
+    for membership in memberships:
+        season = season_due(membership.group, membership, today)
+        if season is not None:
+            due.append((membership, season, hold_key(membership.id, season)))
+    if not due:
+        return None
+    held = dict(db.session.execute(
+        select(PaymentSeat.hold_key, Payment.status)
+        .join(Payment, Payment.id == PaymentSeat.payment_id)
+        .where(PaymentSeat.hold_key.in_([key for _m, _s, key in due]))
+    ).tuples().all())
+    items = [
+        {"group": m.group, "season": season, "membership": m, "pending": held.get(key) == "pending"}
+        for m, season, key in due if held.get(key) in (None, "pending")
+    ]
+    if not items:
+        return None
+    return "billing/_dashboard_card.html", {"pay_items": items}
+
+
+@admin_home_section(order=40)
+def payments_tile(group: Group) -> Section:
+    """Paid, outstanding and disputed payments of the current season."""
+    if group.fee_minor <= 0:
+        return None
+    season = current_season(group, utcnow().date())
+    rows = db.session.execute(
+        select(Payment.status, func.count(Payment.id), func.coalesce(func.sum(Payment.amount_minor), 0),
+               func.count(Payment.disputed_at))
+        .where(Payment.group_id == group.id, Payment.season_start == season[0])
+        .group_by(Payment.status)
+    ).tuples().all()
+    counts = {status: (n, total, disputed) for status, n, total, disputed in rows}
+    paid = sum(counts.get(s, (0, 0, 0))[1] for s in ("paid", "partially_refunded"))
+    pending = counts.get("pending", (0, 0, 0))
+    disputed = sum(d for _n, _t, d in counts.values())
+    return "billing/_admin_tile.html", {
+        "billing_group": group, "billing_season": season, "paid_minor": paid,
+        "pending_count": pending[0], "pending_minor": pending[1], "disputed_count": disputed,
+    }
