@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 import config as config_module
@@ -16,6 +16,8 @@ from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def select_locale() -> str:
+    if not has_request_context():  # `flask tick`, services in tests: the default locale
+        return config_module.Config.BABEL_DEFAULT_LOCALE
     if current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return request.accept_languages.best_match(["en", "da"]) or "en"
