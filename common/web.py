@@ -72,10 +72,13 @@ def init_request_plumbing(app: Flask) -> None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    @app.before_request
     def _start() -> None:
         g.request_id = request_id_from(request.headers.get("X-Request-Id"))
         g.started = time.perf_counter()
+
+    # First of all before-request functions, so that a request refused early
+    # (CSRF, rate limit) still has its id in the logs and the response.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
 
     @app.after_request
     def _headers(response):
