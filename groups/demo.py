@@ -11,6 +11,7 @@ from common.audit import record_audit
 from common.db import utcnow
 from extensions import db
 from groups.models import Group, Invite, Membership
+from groups.services import slugify
 from members.models import Company, User
 from members.services import create_user
 
@@ -116,7 +117,7 @@ def seed_foundation(password: str) -> dict[str, Any]:
         profile.offers_text = ""
         profile.seeks_text = ""
         profile.bio = bio
-        profile.linkedin_url = f"https://www.linkedin.com/in/{name.lower().replace(' ', '-')}"
+        profile.linkedin_url = f"https://www.linkedin.com/in/{slugify(name)}"
         profile.phone = "+45 20 00 00 00"
         user.created_at = now - timedelta(days=200)
         users[email] = user

@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from groups.services import RESERVED_SLUGS, SLUG_RE, slug_taken
 
@@ -59,7 +59,7 @@ class GroupForm(FlaskForm):
     season_end = DateField(_l("Season ends"), validators=[Optional()])
     member_cap = IntegerField(
         _l("Member cap"), default=20,
-        validators=[DataRequired(), NumberRange(min=2, max=500, message=_l("Enter a number from 2 to 500."))],
+        validators=[InputRequired(), NumberRange(min=2, max=500, message=_l("Enter a number from 2 to 500."))],
         description=_l("Deep beats broad: most good groups have 12–25 members."),
     )
     visibility = RadioField(

@@ -523,7 +523,7 @@ def recent_audit(group_id: int, limit: int = 10, offset: int = 0) -> list[tuple[
             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
             .limit(limit)
             .offset(offset)
-        ).tuples()
+        ).all()
     )
 
 
