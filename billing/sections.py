@@ -35,7 +35,7 @@ def pay_membership_card(user: Any) -> Section:
         select(PaymentSeat.hold_key, Payment.status)
         .join(Payment, Payment.id == PaymentSeat.payment_id)
         .where(PaymentSeat.hold_key.in_([key for _m, _s, key in due]))
-    ).tuples().all())
+    ).all())
     items = [
         {"group": m.group, "season": season, "membership": m, "pending": held.get(key) == "pending"}
         for m, season, key in due if held.get(key) in (None, "pending")
@@ -56,7 +56,7 @@ def payments_tile(group: Group) -> Section:
                func.count(Payment.disputed_at))
         .where(Payment.group_id == group.id, Payment.season_start == season[0])
         .group_by(Payment.status)
-    ).tuples().all()
+    ).all()
     counts = {status: (n, total, disputed) for status, n, total, disputed in rows}
     paid = sum(counts.get(s, (0, 0, 0))[1] for s in ("paid", "partially_refunded"))
     pending = counts.get("pending", (0, 0, 0))

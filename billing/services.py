@@ -70,9 +70,10 @@ def holding_payment(membership_id: int, season: Season) -> Payment | None:
 def create_payment(req: CheckoutRequest, *, status: str = "pending", provider: str | None = None) -> Payment:
     """Insert the payment and its seats, holding each seat for the season.
 
-    Runs in a savepoint: if another payment holds a seat (a double click, a
-    colleague paying at the same moment), nothing is written and
-    ``SeatAlreadyHeld`` names the holder.
+    If another payment holds a seat (a double click, a colleague paying at the
+    same moment) it raises ``SeatAlreadyHeld``; after a lost race (unique
+    ``hold_key``) the session must be rolled back by the caller. No savepoint:
+    pysqlite would turn SAVEPOINT/RELEASE into BEGIN/COMMIT.
     """
     if not req.memberships:
         raise BillingError("no seats")
@@ -94,26 +95,25 @@ def create_payment(req: CheckoutRequest, *, status: str = "pending", provider: s
         amount_minor=amount, vat_minor=vat, vat_rate_bp=price.vat_rate_bp, currency=group.currency,
         provider=provider or req.provider, status=status,
     )
+    for membership in req.memberships:
+        holder = holding_payment(membership.id, req.season)
+        if holder is not None:
+            raise SeatAlreadyHeld(holder)
+    db.session.add(payment)
     try:
-        with db.session.begin_nested():
-            db.session.add(payment)
-            db.session.flush()
-            payment.idempotency_key = f"nq-payment-{payment.id}"
-            for membership in req.memberships:
-                db.session.add(PaymentSeat(
-                    payment_id=payment.id, membership_id=membership.id, user_id=membership.user_id,
-                    member_name=membership.user.name, member_email=membership.user.email,
-                    amount_minor=0 if status == "waived" else price.unit_total_minor,
-                    hold_key=hold_key(membership.id, req.season),
-                ))
-            db.session.flush()
-    except IntegrityError:
-        holder = None
+        db.session.flush()
+        payment.idempotency_key = f"nq-payment-{payment.id}"
         for membership in req.memberships:
-            holder = holding_payment(membership.id, req.season)
-            if holder is not None:
-                break
-        raise SeatAlreadyHeld(holder) from None
+            db.session.add(PaymentSeat(
+                payment_id=payment.id, membership_id=membership.id, user_id=membership.user_id,
+                member_name=membership.user.name, member_email=membership.user.email,
+                amount_minor=0 if status == "waived" else price.unit_total_minor,
+                hold_key=hold_key(membership.id, req.season),
+            ))
+        db.session.flush()
+    except IntegrityError:
+        # A concurrent checkout won the seat; the caller rolls back and looks again.
+        raise SeatAlreadyHeld(None) from None
     return payment
 
 

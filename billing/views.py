@@ -77,6 +77,8 @@ def pay(slug: str) -> ResponseReturnValue:
             form.company_address.data = company.address
         form.provider.data = form.provider.choices[0][0]
 
+    if holder is not None and request.method == "POST" and form.validate_on_submit():
+        return _resume_or_explain(holder, slug)  # a double click: the same checkout again
     if holder is None and form.validate_on_submit():
         chosen = {m.id: m for m in colleagues}
         seats = [membership] + [chosen[i] for i in (form.colleagues.data or []) if i in chosen]
@@ -94,8 +96,9 @@ def pay(slug: str) -> ResponseReturnValue:
             provider = get_provider(req.provider)
             payment = provider.prepare(req)
             target = provider.start(payment)
-        except SeatAlreadyHeld as held:
-            return _resume_or_explain(held.payment, slug)
+        except SeatAlreadyHeld:
+            db.session.rollback()
+            return _resume_or_explain(holding_payment(membership.id, season), slug)
         except ProviderError:
             db.session.rollback()
             flash(_("The payment service did not answer. Nothing was charged; please try again."), "error")

@@ -72,19 +72,16 @@ def _session_params(payment: Payment, slug: str) -> SessionCreateParams:
         "payment_intent_data": {"metadata": metadata, "description": description[:500]},
         "invoice_creation": {
             "enabled": True,
-            "invoice_data": {
-                "description": description[:500],
-                "metadata": metadata,
-                "custom_fields": (
-                    [{"name": _("PO reference"), "value": payment.po_reference[:30]}]
-                    if payment.po_reference else []
-                ),
-            },
+            "invoice_data": {"description": description[:500], "metadata": metadata},
         },
         "success_url": success,
         "cancel_url": cancel,
         "expires_at": int((utcnow() + CHECKOUT_LIFETIME).timestamp()),
     }
+    if payment.po_reference:
+        params["invoice_creation"]["invoice_data"]["custom_fields"] = [
+            {"name": _("PO reference"), "value": payment.po_reference[:30]},
+        ]
     if payment.payer_kind == "company":
         params["tax_id_collection"] = {"enabled": True}
         params["customer_creation"] = "always"
