@@ -36,7 +36,7 @@ def run_tick(now: datetime) -> dict[str, int]:
             db.session.rollback()
             log.exception("tick task %s failed", name)
             results[name] = -1
-    sent, failed = send_due()
+    sent, failed = send_due(now=now)
     results["outbox.sent"] = sent
     results["outbox.failed"] = failed
     return results

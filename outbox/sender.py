@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from common.db import utcnow
 from extensions import db
@@ -61,48 +61,105 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
-def send_due(limit: int = 100) -> tuple[int, int]:
+# How long a claimed message is reserved for its sender; a sender that dies
+# mid-send leaves the message to be retried after this.
+CLAIM_LEASE = timedelta(minutes=10)
+_CLAIM_LOST = object()
+
+
+def _claim(now: datetime) -> OutboxMessage | None | object:
+    """Claim the next due message for this sender, in its own short transaction.
+
+    The claim is a conditional UPDATE (``attempts`` unchanged since we read it)
+    that pushes ``send_after`` past a lease: of several concurrent senders
+    exactly one wins each row, on SQLite as on PostgreSQL. On PostgreSQL the
+    candidate is read with ``FOR UPDATE SKIP LOCKED`` so senders do not even
+    wait for each other. Returns the message, None when nothing is due, or
+    ``_CLAIM_LOST`` when another sender took the row first.
+    """
+    candidate = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.attempts)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.send_after <= now,
+        )
+        .order_by(OutboxMessage.send_after, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if candidate is None:
+        db.session.commit()
+        return None
+    won = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == candidate.id,
+            OutboxMessage.attempts == candidate.attempts,
+            OutboxMessage.sent_at.is_(None),
+        )
+        .values(attempts=candidate.attempts + 1, send_after=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if won != 1:
+        return _CLAIM_LOST
+    return db.session.get(OutboxMessage, candidate.id)
+
+
+def _record(message_id: int, **values) -> None:
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def send_due(limit: int = 100, now: datetime | None = None) -> tuple[int, int]:
     """Send messages whose time has come; returns (sent, failed attempts).
 
-    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` (ignored on SQLite), so
-    several ``flask tick`` processes never send the same message twice.
-    Each message commits on its own: one bad address never blocks the rest.
+    Each message is claimed (see ``_claim``), sent outside any transaction,
+    and its result recorded on its own: several ``flask tick`` processes
+    never send the same message twice, and one bad message never blocks the
+    rest. A failed attempt is retried with exponential backoff until
+    ``OUTBOX_MAX_ATTEMPTS``; while the mail server is down, the tick stops
+    early instead of failing every message in turn.
     """
+    now = now or utcnow()
     sent = failed = 0
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     for _ in range(limit):
-        now = utcnow()
-        message = db.session.scalars(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                OutboxMessage.send_after <= now,
-            )
-            .order_by(OutboxMessage.send_after, OutboxMessage.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
+        message = _claim(now)
         if message is None:
             break
-        message.attempts += 1
+        if message is _CLAIM_LOST:
+            continue
+        assert isinstance(message, OutboxMessage)
+        message_id, attempts = message.id, message.attempts
         try:
-            _deliver(build_message(message), message.id)
+            email = build_message(message)
+        except Exception as exc:  # noqa: BLE001 (a message that cannot be rendered never will be)
+            log.exception("outbox message %s cannot be rendered", message_id)
+            _record(message_id, failed_at=now, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            failed += 1
+            continue
+        db.session.commit()  # no transaction stays open while we talk to the server
+        try:
+            _deliver(email, message_id)
         except (OSError, smtplib.SMTPException) as exc:
             failed += 1
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= max_attempts:
-                message.failed_at = now
-                log.error("outbox message %s failed for good: %s", message.id, exc)
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            if attempts >= max_attempts:
+                _record(message_id, failed_at=now, last_error=error)
+                log.error("outbox message %s failed for good: %s", message_id, exc)
             else:
-                message.send_after = now + backoff(message.attempts)
-                log.warning("outbox message %s attempt %s failed: %s", message.id, message.attempts, exc)
-            db.session.commit()
-            if not current_app.config.get("MAIL_SERVER"):
-                continue
-            # The server is down: stop this tick, the backoff retries later.
-            break
-        message.sent_at = now
-        db.session.commit()
+                _record(message_id, send_after=now + backoff(attempts), last_error=error)
+                log.warning("outbox message %s attempt %s failed: %s", message_id, attempts, exc)
+            if current_app.config.get("MAIL_SERVER"):
+                break  # the server is down: the backoff retries later
+            continue
+        _record(message_id, sent_at=now, last_error="")
         sent += 1
     return sent, failed
