@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, case, distinct, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from extensions import db
 from groups.meetups_models import Meetup
@@ -123,11 +123,13 @@ def connections_of(user_id: int) -> list[Connection]:
     ).all()
     introductions = list(
         db.session.scalars(
-            select(Introduction).where(
+            select(Introduction)
+            .options(joinedload(Introduction.introducer))
+            .where(
                 or_(Introduction.member_a_id == user_id, Introduction.member_b_id == user_id),
                 Introduction.status.in_(("accepted", "met")),
             )
-        )
+        ).unique()
     )
     by_other: dict[int, Connection] = {}
     meetings: dict[int, list[ConnectionMeeting]] = defaultdict(list)

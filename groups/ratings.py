@@ -290,8 +290,7 @@ def _admin_layout() -> bool:
     return "groups/admin/_layout.html" in current_app.jinja_env.list_templates()
 
 
-def _season_arg(group: Group, now) -> services.Season:
-    seasons = services.seasons_with_meetups(group, now)
+def _season_arg(group: Group, seasons: list[services.Season]) -> services.Season:
     key = request.args.get("season", type=int)
     if key is None:
         return seasons[0]
@@ -306,7 +305,8 @@ def value(slug: str):
     """Is this group worth the fee? Group view for members and hosts; "me" view for members."""
     group, membership = load_group(slug, require="member")
     now = utcnow()
-    season = _season_arg(group, now)
+    seasons = services.seasons_with_meetups(group, now)
+    season = _season_arg(group, seasons)
     is_host = can_manage(membership, current_user)
     is_member = membership is not None and membership.status == "active"
     view = request.args.get("view", "group")
@@ -326,7 +326,7 @@ def value(slug: str):
     return render_template(
         "ratings/value.html",
         group=group, report=report, g_=report.group, me=report.me, view=view,
-        seasons=services.seasons_with_meetups(group, now), chart=chart,
+        seasons=seasons, chart=chart,
         comments=[(titles[m], texts) for m, texts in comments],
         is_host=is_host, is_member=is_member, admin_layout=is_host and _admin_layout(),
         outcome_labels=OUTCOME_KIND_LABELS,
@@ -339,7 +339,7 @@ def value_csv(slug: str):
     """The group figures of the season as CSV (no comments, nothing per member)."""
     group, _membership = load_group(slug, require="member")
     now = utcnow()
-    season = _season_arg(group, now)
+    season = _season_arg(group, services.seasons_with_meetups(group, now))
     report = services.value_report(group, season, now)
     body = to_csv(csv_rows(report, group.name))
     filename = f"nq-value-{group.slug}-{season.key}.csv"
