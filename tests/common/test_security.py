@@ -107,6 +107,16 @@ def assert_escaped(response, where) -> None:
             assert marker not in html, f"unescaped HTML payload on {where}"
 
 
+def inline_code(response) -> list[str]:
+    """What the CSP would block on an HTML page: inline scripts, event
+    handlers, javascript: URLs and style attributes."""
+    if response.mimetype != "text/html":
+        return []
+    finder = InlineScriptFinder()
+    finder.feed(response.get_data(as_text=True))
+    return finder.found
+
+
 def goes_to_login(response) -> bool:
     return response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
 
@@ -222,6 +232,8 @@ def test_get_never_changes_state_and_never_fails(app, client, db, world, who):
         response = client.get(path)
         if response.status_code >= 500:
             failures.append(f"GET {path} ({rule.endpoint}) → {response.status_code}")
+        if blocked := inline_code(response):
+            failures.append(f"GET {path} ({rule.endpoint}): the CSP blocks {sorted(set(blocked))}")
         assert_escaped(response, path)
     assert not failures, "\n".join(failures)
     assert_same_state(before, snapshot())
@@ -343,6 +355,7 @@ class InlineScriptFinder(HTMLParser):
         self.found += [f"{tag} {name}=" for name, _value in attrs if name.startswith("on")]
         self.found += [f"{tag} {name}=javascript:" for name, value in attrs
                        if value and value.strip().lower().startswith("javascript:")]
+        self.found += [f"{tag} style=" for name, _value in attrs if name == "style"]
 
 
 def test_session_cookie_flags(client, make_user):
