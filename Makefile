@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test bench install install-dev lint migrate clean
+.PHONY: run test bench install install-dev lint migrate messages clean
 
 $(BIN)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ test: install-dev
 
 bench: install-dev
 	$(BIN)/python -m bench.run
+
+# Extract translatable strings (Flask-Babel: _(), _l(), {% trans %}) for translators.
+SOURCES := app.py config.py common members groups billing outbox templates
+messages: install
+	@mkdir -p translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --sort-by-file \
+		--project NQ -o translations/messages.pot $(SOURCES)
+	@test -f translations/da/LC_MESSAGES/messages.po \
+		&& $(BIN)/pybabel update -i translations/messages.pot -d translations \
+		|| $(BIN)/pybabel init -i translations/messages.pot -d translations -l da
 
 lint: install-dev
 	$(BIN)/ruff check .

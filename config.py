@@ -14,13 +14,21 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def database_url(default: str) -> str:
+    """DATABASE_URL, with plain ``postgres://``/``postgresql://`` URLs (as hosting
+    providers give them) mapped to the psycopg 3 driver NQ ships with."""
+    url = os.environ.get("DATABASE_URL") or default
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 class Config:
     """Production-safe defaults; every secret and address comes from the environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'nq.sqlite3'}"
-    )
+    SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'nq.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
@@ -88,7 +96,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     SESSION_COOKIE_SECURE = False

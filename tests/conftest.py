@@ -21,7 +21,7 @@ _TMP = tempfile.mkdtemp(prefix="nq-test-")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/test.sqlite3")
 
 from app import create_app  # noqa: E402
-from config import TestConfig  # noqa: E402
+from config import TestConfig, database_url  # noqa: E402
 from extensions import db as _db  # noqa: E402
 from extensions import limiter  # noqa: E402
 
@@ -48,7 +48,7 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app():
     class _Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+        SQLALCHEMY_DATABASE_URI = database_url("")
         MAIL_DIR = os.path.join(_TMP, "mail")
         UPLOAD_DIR = os.path.join(_TMP, "uploads")
         SERVER_NAME = None
