@@ -46,7 +46,7 @@ class GroupForm(FlaskForm):
     slug = StringField(
         _l("Web address"),
         validators=[Optional(), Length(min=3, max=60)],
-        description=_l("Lower-case letters, digits and dashes; used in /groups/<address>. Leave empty to derive it from the name."),
+        description=_l("Lower-case letters, digits and dashes; shown in the group's web address. Leave empty to derive it from the name."),
     )
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=4000)],
@@ -59,7 +59,7 @@ class GroupForm(FlaskForm):
     )
     currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="DKK")
     fee = DecimalField(
-        _l("Season fee"), places=2, default=Decimal("0"),
+        _l("Season fee"), places=None, default=Decimal("0"),
         validators=[Optional(), NumberRange(min=0, max=MAX_FEE_MAJOR, message=_l("Enter an amount from 0 up to 10,000,000."))],
         description=_l("Per member and season, in whole currency units (e.g. 8000). 0 means free."),
     )
