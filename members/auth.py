@@ -180,8 +180,14 @@ def resend_verification():
     return redirect(url_for("members.dashboard"))
 
 
+def _reset_account_key() -> str:
+    return "reset-account:" + (request.form.get("email") or "").strip().lower()
+
+
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
+# No inbox gets flooded with reset emails (the same for unknown addresses).
+@limiter.limit("3 per hour", methods=["POST"], key_func=_reset_account_key)
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():

@@ -322,7 +322,15 @@ def test_security_headers_on_pages_errors_and_files(app, client, error_app, worl
         "static": client.get("/static/css/nq.css"),
         "health": client.get("/healthz"),
         "500": error_app.test_client().get("/_test/boom"),
+        "413": client.post("/login", data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1),
+                           content_type="application/octet-stream"),
     }
+    for _ in range(int(app.config["LOGIN_LIMIT_PER_ACCOUNT"].split()[0]) + 1):
+        token = csrf_token(client, "/login")
+        responses["429"] = client.post("/login", data={"email": "x@example.com", "password": "wrong guess",
+                                                       "csrf_token": token})
+    assert responses["429"].status_code == 429
+    assert responses["413"].status_code == 413
     assert responses["404"].status_code == 404
     assert responses["405"].status_code == 405
     assert responses["400"].status_code == 400

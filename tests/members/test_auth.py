@@ -183,6 +183,17 @@ def test_reset_request_gives_the_same_answer_for_unknown_email(client, make_user
     assert [m.template for m in outbox_messages()] == ["reset_password"]
 
 
+def test_reset_requests_per_address_are_limited_the_same_for_unknown_addresses(client, make_user):
+    make_user(email="known@example.com")
+    for email in ("known@example.com", "nobody@example.com"):
+        for n in range(3):
+            response = post(client, "/reset-password", {"email": email}, environ_base={"REMOTE_ADDR": f"10.3.{n}.1"})
+            assert response.status_code == 200
+        blocked = post(client, "/reset-password", {"email": email}, environ_base={"REMOTE_ADDR": "10.3.9.9"})
+        assert blocked.status_code == 429
+    assert len(outbox_messages("known@example.com")) == 3
+
+
 # Tokens: signed, single use, expiring (QUALITY 5) -------------------------------
 
 
