@@ -52,11 +52,19 @@ def _my_rsvp(meetup_id: int) -> RSVP | None:
 @bp.route("/groups/<slug>/meetups/<int:meetup_id>")
 def detail(slug: str, meetup_id: int):
     """Details for members; title and date only for everyone else (public groups)."""
-    group, membership, meetup = load_meetup(slug, meetup_id)
+    group, membership = load_group(slug)
+    user_id = current_user.id if current_user.is_authenticated else -1
+    found = db.session.execute(
+        select(Meetup, RSVP)
+        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == user_id))
+        .where(Meetup.id == meetup_id, Meetup.group_id == group.id)
+    ).first()
+    if found is None:
+        abort(404)
+    meetup, rsvp = found
     is_member = can_see_members(membership) or (current_user.is_authenticated and current_user.is_admin)
     context = {"group": group, "membership": membership, "meetup": meetup, "is_member": is_member}
     if is_member:
-        rsvp = _my_rsvp(meetup.id)
         going = db.session.execute(
             select(User)
             .join(RSVP, RSVP.user_id == User.id)
@@ -229,15 +237,17 @@ def meetups_held(now) -> int:
 def group_upcoming_meetups(group: Group, membership: Membership | None):
     """Next meetups of the group: details for members, title and date for the public."""
     now = utcnow()
-    meetups = services.upcoming_for_groups([group.id], now, limit=4)
     is_member = can_see_members(membership)
-    responses: dict[int, str] = {}
-    if is_member and meetups:
-        responses = dict(db.session.execute(
-            select(RSVP.meetup_id, RSVP.response).where(
-                RSVP.user_id == membership.user_id, RSVP.meetup_id.in_([m.id for m in meetups])
-            )
-        ).all())
+    viewer_id = membership.user_id if is_member else -1
+    rows = db.session.execute(
+        select(Meetup, RSVP.response)
+        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == viewer_id))
+        .where(Meetup.group_id == group.id, Meetup.ends_at > now, Meetup.status != "held")
+        .order_by(Meetup.starts_at)
+        .limit(4)
+    ).all()
+    meetups = [meetup for meetup, _response in rows]
+    responses = {meetup.id: response for meetup, response in rows if response}
     return "meetups/_group_section.html", {
         "meetups": meetups, "is_member": is_member, "responses": responses,
         "is_host": can_manage(membership), "section_group": group,
