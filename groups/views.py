@@ -104,8 +104,10 @@ def apply(slug: str):
         else:
             flash(_("Welcome to %(name)s!", name=group.name), "success")
         return redirect(url_for("groups.show", slug=group.slug))
-    if request.method == "POST" and group.join_policy == "open":
-        abort(400)
+    if group.join_policy == "open":
+        if request.method == "POST":
+            abort(400)
+        return redirect(url_for("groups.show", slug=group.slug))  # the join button lives there
     return render_template("groups/apply.html", group=group, form=form)
 
 

@@ -85,6 +85,14 @@ def test_open_group_joins_directly(client, auth, make_user, make_group, db, fee_
     assert _membership(db, user, group).status == expected
 
 
+def test_open_group_apply_page_leads_to_the_join_button(client, auth, make_user, make_group):
+    make_group(slug="open", join_policy="open")
+    auth.login(make_user())
+    response = client.get("/groups/open/apply")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/groups/open")
+    assert "Join the group" in client.get("/groups/open").get_data(as_text=True)
+
+
 # Approving and declining ---------------------------------------------------------
 
 @pytest.mark.parametrize("fee_minor, expected", [(800_000, "approved"), (0, "active")])
