@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from common.audit import AuditEntry, record_audit
@@ -159,8 +159,16 @@ def hosts_of(group_id: int) -> list[User]:
 # Seats ----------------------------------------------------------------------
 
 def _lock_group(group: Group) -> None:
-    """Serialise seat changes of one group (row lock on PostgreSQL)."""
-    db.session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+    """Serialise seat changes of one group until the transaction ends.
+
+    A no-op UPDATE of the group row: PostgreSQL takes a row lock, SQLite the
+    database write lock (``SELECT … FOR UPDATE`` would do nothing there), so a
+    concurrent approval waits and then counts the seat this one took.
+    """
+    db.session.execute(
+        update(Group).where(Group.id == group.id).values(member_cap=Group.member_cap),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _check_seat(group: Group, user: User, membership_id: int | None = None) -> None:

@@ -380,3 +380,47 @@ def test_pending_invite_shows_on_new_members_dashboard(client, auth, make_user, 
     html = client.get("/").get_data(as_text=True)
     assert "You are invited to join Invited Circle" in html
     assert "/invite/" in html
+
+
+def test_concurrent_approvals_never_exceed_the_cap(app, make_user, make_group, make_member, db):
+    """Two hosts approve two applicants for the last seat at the same moment: one wins."""
+    import threading
+
+    from extensions import db as _db
+
+    host = make_user()
+    cohost = make_user()
+    group = make_group(host=host, member_cap=3)
+    make_member(group, user=cohost, role="co-host")
+    applicants = [make_member(group, status="applied") for _ in range(2)]
+    ids = [_membership(db, a, group).id for a in applicants]
+    actor_ids = [host.id, cohost.id]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(index: int) -> None:
+        with app.app_context(), app.test_request_context():
+            from members.models import User
+
+            membership = _db.session.get(Membership, ids[index])
+            actor = _db.session.get(User, actor_ids[index])
+            barrier.wait()
+            try:
+                services.approve(membership, actor)
+                _db.session.commit()
+                outcomes.append("approved")
+            except MembershipError:
+                _db.session.rollback()
+                outcomes.append("full")
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["approved", "full"]
+    db.session.expire_all()
+    statuses = sorted(db.session.get(Membership, i).status for i in ids)
+    assert statuses == ["applied", "approved"]
