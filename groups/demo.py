@@ -182,19 +182,21 @@ def seed_foundation(password: str) -> dict[str, Any]:
         db.session.add(membership)
         return membership
 
-    record_audit("group.created", actor_id=host.id, group_id=group1.id, name=group1.name)
+    record_audit("group.created", actor_id=host.id, group_id=group1.id,
+                 name=group1.name).created_at = now - timedelta(days=180)
     add(group1, host, role="host", joined_days_ago=180)
     for index, member in enumerate(members):
         add(group1, member, role="co-host" if index == 0 else "member", joined_days_ago=170 - index * 4,
             motivation="Peers who have scaled before me.", contribution=member.profile.offers_tags[0])
-        record_audit("membership.approved", actor_id=host.id, group_id=group1.id,
-                     target_user_id=member.id, status="active")
-    record_audit("membership.role_changed", actor_id=host.id, group_id=group1.id,
-                 target_user_id=members[0].id, role="co-host", previous_role="member")
+        entry = record_audit("membership.approved", actor_id=host.id, group_id=group1.id,
+                             target_user_id=member.id, status="active")
+        entry.created_at = now - timedelta(days=170 - index * 4, hours=2)
+    record_audit("membership.role_changed", actor_id=host.id, group_id=group1.id, target_user_id=members[0].id,
+                 role="co-host", previous_role="member").created_at = now - timedelta(days=120)
     add(group1, users["member13@example.com"], status="approved", joined_days_ago=None,
         motivation="Partners for our energy trading desk.", contribution="Energy market insight.")
     record_audit("membership.approved", actor_id=host.id, group_id=group1.id,
-                 target_user_id=users["member13@example.com"].id, status="approved")
+                 target_user_id=users["member13@example.com"].id, status="approved").created_at = now - timedelta(days=6)
     add(group1, users["applicant1@example.com"], status="applied", joined_days_ago=None,
         motivation="I want to learn how B2B companies sell, and find partners for our business offer.",
         contribution="Growth marketing across 17 countries; happy to run a session on content that sells.")
