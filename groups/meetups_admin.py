@@ -290,7 +290,7 @@ def checkin_code(slug: str, meetup_id: int):
                   _external=True)
     qr = segno.make(url, error="m")
     # segno writes the SVG itself and escapes the title.
-    svg = Markup(qr.svg_inline(scale=6, border=2, title=_("QR code for self check-in")))  # noqa: S704
+    svg = Markup(qr.svg_inline(scale=6, border=2, omitsize=True, title=_("QR code for self check-in")))  # noqa: S704
     return render_template("meetups/admin/code.html", group=group, membership=membership, meetup=meetup,
                            qr_svg=svg, checkin_url=url, form=FlaskForm(),
                            checkin_open=services.checkin_open(meetup))

@@ -61,6 +61,11 @@ TALKS = [
 TURNOUT = [0.9, 0.7, 0.8, 0.55, 0.85, 0.7]
 
 
+def _tuesday_on_or_before(day: date) -> date:
+    """Meetups fall on a Tuesday, like the group's rule says (2nd Tuesday-ish)."""
+    return day - timedelta(days=(day.weekday() - 1) % 7)
+
+
 def _local(day: date, clock: time, tz: str) -> datetime:
     return local_to_utc(datetime.combine(day, clock), tz)
 
@@ -112,7 +117,7 @@ def seed_meetups(ctx: dict[str, Any]) -> None:
 
     past: list[Meetup] = []
     for index, months_back in enumerate(range(6, 0, -1)):
-        day = yesterday - relativedelta(months=months_back)
+        day = _tuesday_on_or_before(yesterday - relativedelta(months=months_back))
         meetup = _meetup(group1, "", day, index, index, capacity=24, status="held",
                          created=now - timedelta(days=200))
         meetup.attendance_taken = True
@@ -120,11 +125,11 @@ def seed_meetups(ctx: dict[str, Any]) -> None:
     just_ended = _meetup(group1, "", yesterday, 6, 6, capacity=24, status="held", created=now - timedelta(days=60))
     just_ended.attendance_taken = True
     upcoming = [
-        _meetup(group1, "", today + timedelta(days=13), 2, 7, capacity=8, status="scheduled",
+        _meetup(group1, "", _tuesday_on_or_before(today + timedelta(days=13)), 2, 7, capacity=8, status="scheduled",
                 created=now - timedelta(days=40)),
-        _meetup(group1, "", today + timedelta(days=13) + relativedelta(months=1), 0, 8, capacity=20,
+        _meetup(group1, "", _tuesday_on_or_before(today + timedelta(days=13) + relativedelta(months=1)), 0, 8, capacity=20,
                 status="scheduled", created=now - timedelta(days=40)),
-        _meetup(group1, "", today + timedelta(days=13) + relativedelta(months=2), 4, 9, capacity=None,
+        _meetup(group1, "", _tuesday_on_or_before(today + timedelta(days=13) + relativedelta(months=2)), 4, 9, capacity=None,
                 status="scheduled", created=now - timedelta(days=40)),
     ]
     db.session.flush()
