@@ -123,7 +123,8 @@ def _sync_charge_refunds(charge_id: str) -> Payment | None:
         payment.charge_id = charge.id
     known = set(db.session.scalars(select(Refund.provider_refund_id).where(Refund.payment_id == payment.id)))
     for refund in (charge.refunds.data if charge.refunds else []):
-        if refund.id in known or (refund.metadata or {}).get("nq_refund_id"):
+        metadata = refund.metadata.to_dict() if refund.metadata else {}
+        if refund.id in known or metadata.get("nq_refund_id"):
             continue
         if refund.status not in ("succeeded", "pending"):
             continue
