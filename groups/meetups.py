@@ -5,8 +5,6 @@ commit, the view commits once and redirects (PRG).
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -65,10 +63,14 @@ def detail(slug: str, meetup_id: int):
     is_member = can_see_members(membership) or (current_user.is_authenticated and current_user.is_admin)
     context = {"group": group, "membership": membership, "meetup": meetup, "is_member": is_member}
     if is_member:
+        now = utcnow()
+        # After the meetup, "who went" is who was checked in (when attendance was taken).
+        went = meetup.ends_at <= now and meetup.attendance_taken
+        shown = RSVP.checked_in_at.is_not(None) if went else RSVP.response == "going"
         going = db.session.execute(
             select(User)
             .join(RSVP, RSVP.user_id == User.id)
-            .where(RSVP.meetup_id == meetup.id, RSVP.response == "going")
+            .where(RSVP.meetup_id == meetup.id, shown)
             .order_by(User.name)
             .limit(GOING_SHOWN)
         ).scalars().unique().all()
@@ -80,12 +82,13 @@ def detail(slug: str, meetup_id: int):
                     RSVP.waitlisted_at <= rsvp.waitlisted_at,
                 )
             )
-        now = utcnow()
         context.update(
             rsvp=rsvp,
             going=going,
             waitlist_position=waitlist_position,
             rsvp_open=services.rsvp_open(meetup, now),
+            is_past=meetup.ends_at <= now,
+            shown_count=len(going) if went else meetup.going_count,
             checkin_open=services.checkin_open(meetup, now) and not (rsvp and rsvp.checked_in_at),
             checkin_form=SelfCheckInForm(),
             is_host=can_manage(membership, current_user),
@@ -166,14 +169,14 @@ def mine():
         select(Meetup, RSVP)
         .join(Membership, and_(Membership.group_id == Meetup.group_id, Membership.user_id == current_user.id))
         .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == current_user.id))
-        .where(Membership.status == "active", Meetup.ends_at > now - timedelta(hours=12))
+        .where(Membership.status == "active", Meetup.ends_at > now)
         .order_by(Meetup.starts_at)
         .limit(50)
     ).all()
     past = db.session.execute(
         select(Meetup, RSVP)
         .join(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == current_user.id))
-        .where(Meetup.ends_at <= now - timedelta(hours=12), RSVP.checked_in_at.is_not(None))
+        .where(Meetup.ends_at <= now, RSVP.checked_in_at.is_not(None))
         .order_by(Meetup.starts_at.desc())
         .limit(12)
     ).all()
