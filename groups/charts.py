@@ -10,8 +10,8 @@ from markupsafe import Markup, escape
 
 from groups.value import MeetupFigures
 
-WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 20, 56
+HEIGHT = 300
+TOP, BOTTOM = 20, 56
 FIT_COLOUR = "#1f4fa3"
 CHEMISTRY_COLOUR = "#b3541e"
 
@@ -31,12 +31,18 @@ def fit_chemistry_chart(
     chemistry_label: str,
     withheld_label: str,
     tz: str = "Europe/Copenhagen",
+    width: int = 720,
+    font: int = 12,
+    id_prefix: str = "chart",
 ) -> Markup:
     """Two series (fit ● solid, chemistry ▲ dashed) over the season's meetups.
 
     Withheld meetups (fewer than 3 raters) get a gap and a label, never a point.
     Accessible: role="img" with <title>/<desc>; the page adds a table fallback.
+    A narrow ``width`` with a bigger ``font`` gives a chart readable on a phone.
     """
+    WIDTH = width  # noqa: N806 (reads like the constants above)
+    LEFT, RIGHT = 16 + 2 * font, 16  # noqa: N806
     n = max(len(meetups), 1)
     plot_w = WIDTH - LEFT - RIGHT
     step = plot_w / n
@@ -44,27 +50,29 @@ def fit_chemistry_chart(
     locale = str(get_locale() or "en")
     parts: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-title chart-desc" class="value-chart" font-family="system-ui, sans-serif">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        f'<desc id="chart-desc">{escape(desc)}</desc>',
+        f'aria-labelledby="{id_prefix}-title {id_prefix}-desc" class="value-chart" font-family="system-ui, sans-serif">',
+        f'<title id="{id_prefix}-title">{escape(title)}</title>',
+        f'<desc id="{id_prefix}-desc">{escape(desc)}</desc>',
     ]
     for score in range(1, 6):
         y = _y(score)
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e4e8" />'
-            f'<text x="{LEFT - 10}" y="{y + 4:.1f}" font-size="12" text-anchor="end" fill="#565f6b">{score}</text>'
+            f'<text x="{LEFT - 10}" y="{y + 4:.1f}" font-size="{font}" text-anchor="end" fill="#565f6b">{score}</text>'
         )
     for x, m in zip(xs, meetups, strict=True):
         local = m.starts_at.astimezone(ZoneInfo(tz))
-        label = format_date(local.date(), "d MMM", locale=locale)
+        label = format_date(local.date(), "d MMM" if width >= 600 or n <= 5 else "d/M", locale=locale)
         parts.append(
-            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" font-size="12" text-anchor="middle" fill="#39414b">{escape(label)}</text>'
+            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + font + 6}" font-size="{font}" text-anchor="middle" fill="#39414b">{escape(label)}</text>'
         )
         if m.withheld:
             parts.append(
-                f'<text x="{x:.1f}" y="{_y(3):.1f}" font-size="11" text-anchor="middle" fill="#565f6b">'
-                f'<tspan x="{x:.1f}" dy="0">—</tspan></text>'
-                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 34}" font-size="10" text-anchor="middle" fill="#565f6b">{escape(withheld_label)}</text>'
+                f'<text x="{x:.1f}" y="{_y(3):.1f}" font-size="{font}" text-anchor="middle" fill="#565f6b">—</text>'
+            )
+        if m.withheld and (width >= 600 or n <= 3):
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 2 * font + 10}" font-size="{font - 2}" text-anchor="middle" fill="#565f6b">{escape(withheld_label)}</text>'
             )
     for attr, colour, dash, marker in (
         ("fit", FIT_COLOUR, "", "circle"),
@@ -99,12 +107,13 @@ def fit_chemistry_chart(
                     f'<polygon points="{x:.1f},{y - 6:.1f} {x - 6:.1f},{y + 5:.1f} {x + 6:.1f},{y + 5:.1f}" fill="{colour}" />'
                 )
     legend_y = HEIGHT - 10
+    gap = LEFT + 16 + font * (len(fit_label) * 0.6 + 3)
     parts.append(
-        f'<g font-size="12" fill="#16191d">'
+        f'<g font-size="{font}" fill="#16191d">'
         f'<circle cx="{LEFT + 6}" cy="{legend_y - 4}" r="5" fill="{FIT_COLOUR}" />'
         f'<text x="{LEFT + 16}" y="{legend_y}">{escape(fit_label)}</text>'
-        f'<polygon points="{LEFT + 106},{legend_y - 10} {LEFT + 100},{legend_y + 1} {LEFT + 112},{legend_y + 1}" fill="{CHEMISTRY_COLOUR}" />'
-        f'<text x="{LEFT + 118}" y="{legend_y}">{escape(chemistry_label)}</text></g>'
+        f'<polygon points="{gap + 6},{legend_y - 10} {gap},{legend_y + 1} {gap + 12},{legend_y + 1}" fill="{CHEMISTRY_COLOUR}" />'
+        f'<text x="{gap + 18}" y="{legend_y}">{escape(chemistry_label)}</text></g>'
     )
     if not meetups:
         parts.append(

@@ -315,18 +315,21 @@ def value(slug: str):
     report = services.value_report(group, season, now, me=membership if view == "me" else None)
     comments = services.host_comments(group, report) if is_host and view == "group" else []
     titles = {m.meetup_id: m for m in report.meetups}
-    chart = fit_chemistry_chart(
-        report.meetups,
-        title=_("Fit and chemistry per meetup, %(season)s", season=report.season.label),
-        desc=_("Average fit and chemistry (1 to 5) of each meetup of the season; "
-               "meetups with fewer than %(n)d ratings are left out.", n=report.thresholds.min_raters),
-        fit_label=_("Fit"), chemistry_label=_("Chemistry"), withheld_label=_("not enough ratings"),
-        tz=group.timezone,
+    chart_args = {
+        "title": _("Fit and chemistry per meetup, %(season)s", season=report.season.label),
+        "desc": _("Average fit and chemistry (1 to 5) of each meetup of the season; "
+                  "meetups with fewer than %(n)d ratings are left out.", n=report.thresholds.min_raters),
+        "fit_label": _("Fit"), "chemistry_label": _("Chemistry"),
+        "withheld_label": _("not enough ratings"), "tz": group.timezone,
+    }
+    charts = (
+        fit_chemistry_chart(report.meetups, **chart_args),
+        fit_chemistry_chart(report.meetups, width=360, font=15, id_prefix="chart-narrow", **chart_args),
     )
     return render_template(
         "ratings/value.html",
         group=group, report=report, g_=report.group, me=report.me, view=view,
-        seasons=seasons, chart=chart,
+        seasons=seasons, chart=charts[0], chart_narrow=charts[1],
         comments=[(titles[m], texts) for m, texts in comments],
         is_host=is_host, is_member=is_member, admin_layout=is_host and _admin_layout(),
         outcome_labels=OUTCOME_KIND_LABELS,

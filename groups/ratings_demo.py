@@ -59,7 +59,7 @@ def seed_ratings(ctx: dict[str, Any]) -> None:
             # A few early raters; member1 (and most others) still have to rate it.
             raters = [u for u in present if number.get(u.id) in (3, 6, 9)]
         else:
-            raters = [u for u in present if rng.random() < 0.85]
+            raters = [u for u in present if rng.random() < 0.88]
         rater_ids = {u.id for u in raters}
         for user in raters:
             mine = number.get(user.id, 0)
@@ -68,7 +68,7 @@ def seed_ratings(ctx: dict[str, Any]) -> None:
                 if other.id == user.id or other.id not in rater_ids:
                     continue
                 pair = frozenset((mine, number.get(other.id, 0)))
-                if pair in friends and rng.random() < 0.8 or rng.random() < 0.05:
+                if pair in friends and rng.random() < 0.92 or rng.random() < 0.05:
                     picks.add(other.id)
             renewal = rng.choices(["yes", "unsure", "no"], weights=[6, 3, 1])[0]
             fit = _score(fit_base, rng)
@@ -106,13 +106,13 @@ def seed_ratings(ctx: dict[str, Any]) -> None:
         intro(2, 6, "met", host, first.ends_at + timedelta(days=3),
               "Both of you sell to Nordic hospitals — compare notes on procurement."),
         intro(3, 9, "accepted", host, middle.ends_at + timedelta(days=2),
-              "Member 9 is hiring a data lead; you asked for exactly that intro."),
+              "One of you is hiring a data lead; the other asked for exactly that introduction."),
         intro(8, 10, "met", by_number.get(1), middle.ends_at + timedelta(days=5),
               "You both mentioned wanting a partner for public tenders."),
         intro(4, 7, "declined", host, middle.ends_at + timedelta(days=6),
               "Overlapping customers in logistics."),
         intro(1, 5, "proposed", host, last.ends_at + timedelta(days=1),
-              "Member 5 offers exactly the CFO network you are looking for."),
+              "One of you has the CFO network the other is looking for."),
     ]
     db.session.flush()
     first_intro = made[0]
@@ -129,7 +129,7 @@ def seed_ratings(ctx: dict[str, Any]) -> None:
 
     outcome(2, "deal", 45_000, 6, "Pilot contract with a regional hospital.", middle.ends_at + timedelta(days=20), first_intro)
     outcome(8, "partner", 120_000, 10, "Joint bid on a municipal tender.", last.ends_at + timedelta(days=2))
-    outcome(4, "job_lead", None, 3, "Found our new head of sales through member 3.", middle.ends_at + timedelta(days=8))
+    outcome(4, "job_lead", None, 3, "Found our new head of sales through the group.", middle.ends_at + timedelta(days=8))
     outcome(1, "learning", 8_000, None, "Saved a consultant: the pricing workshop answered it.", first.ends_at + timedelta(days=4))
     db.session.flush()
     summary.append(

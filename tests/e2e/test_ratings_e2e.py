@@ -84,7 +84,8 @@ def test_rate_from_email_on_phone_then_both_see_connection_and_host_sees_report(
     # The host sees the chart and the verdict, but no one's individual rating.
     login(page, rated_group["host"].email)
     page.goto(f"/groups/{group.slug}/value")
-    assert page.locator(".chart svg[role=img] title").count() == 1
+    assert page.locator(".chart--wide svg[role=img] title").count() == 1
+    assert page.locator(".chart--wide svg").is_visible()
     assert page.locator(".verdict-badge").is_visible()
     body = page.inner_text("main")
     for name in ("Anna Andersen", "Bo Berg", "Cecilie Dahl", "Dan Eriksen"):
@@ -93,4 +94,4 @@ def test_rate_from_email_on_phone_then_both_see_connection_and_host_sees_report(
     assert_no_serious_axe_violations(page)
     page.emulate_media(media="print")
     assert not page.locator(".topbar").is_visible()
-    assert page.locator(".chart svg").is_visible()
+    assert page.locator(".chart--wide svg").is_visible()
