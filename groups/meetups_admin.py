@@ -18,7 +18,7 @@ from common.db import utcnow
 from common.sections import admin_home_section
 from extensions import db
 from groups import meetups_services as services
-from groups.meetups_forms import AnnouncementForm, MeetupForm, SeasonForm, WalkInForm
+from groups.meetups_forms import AbsenceRuleForm, AnnouncementForm, MeetupForm, SeasonForm, WalkInForm
 from groups.meetups_models import RSVP, Meetup
 from groups.models import Group
 from groups.permissions import load_group
@@ -307,13 +307,20 @@ def new_checkin_code(slug: str, meetup_id: int):
     return redirect(url_for("meetups_admin.checkin_code", slug=group.slug, meetup_id=meetup.id))
 
 
-@bp.route("/groups/<slug>/admin/attendance/members")
+@bp.route("/groups/<slug>/admin/attendance/members", methods=["GET", "POST"])
 def history(slug: str):
-    """Attendance history per member, with the group's absence rule flags."""
+    """Attendance history per member, with the group's absence rule (set here) and its flags."""
     group, membership = load_group(slug, require="host")
+    form = AbsenceRuleForm(obj=group if request.method == "GET" else None)
+    if form.validate_on_submit():
+        services.set_absence_rule(group, form.absence_limit.data, form.absence_months.data,
+                                  actor_id=current_user.id)
+        db.session.commit()
+        flash(_("Absence rule saved."), "success")
+        return redirect(url_for("meetups_admin.history", slug=group.slug))
     rows = services.attendance_history(group)
     return render_template("meetups/admin/history.html", group=group, membership=membership, rows=rows,
-                           flagged=sum(1 for row in rows if row["flagged"]))
+                           flagged=sum(1 for row in rows if row["flagged"]), form=form), 422 if form.errors else 200
 
 
 @bp.route("/groups/<slug>/admin/message", methods=["GET", "POST"])

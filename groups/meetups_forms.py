@@ -149,3 +149,10 @@ class AnnouncementForm(FlaskForm):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=160)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)],
                          render_kw={"rows": 10})
+
+
+class AbsenceRuleForm(FlaskForm):
+    absence_limit = IntegerField(_l("More than this many absences"), validators=[Optional(), NumberRange(min=0, max=50)],
+                                 description=_l("Leave empty to switch the rule off."))
+    absence_months = IntegerField(_l("Within this many months"), validators=[DataRequired(), NumberRange(min=1, max=24)],
+                                  default=6)

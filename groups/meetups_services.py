@@ -483,6 +483,14 @@ def attendance_history(group: Group, now: datetime | None = None) -> list[dict]:
     return rows
 
 
+def set_absence_rule(group: Group, limit: int | None, months: int, *, actor_id: int | None) -> None:
+    """Flag members with more than ``limit`` absences in ``months`` months (None: no rule)."""
+    group.absence_limit = limit
+    group.absence_months = months
+    record_audit("group.absence_rule", actor_id=actor_id, group_id=group.id, limit=limit, months=months)
+    db.session.flush()
+
+
 def absence_flags(group: Group, now: datetime | None = None) -> dict[int, int]:
     """user_id → recent absences, for members the group's absence rule flags (for the member list)."""
     if group.absence_limit is None:

@@ -19,6 +19,7 @@ HOST_PAGES = [
     ("POST", "/groups/{slug}/admin/meetups/{meetup}/cancel"),
     ("GET", "/groups/{slug}/admin/attendance"),
     ("GET", "/groups/{slug}/admin/attendance/members"),
+    ("POST", "/groups/{slug}/admin/attendance/members"),
     ("GET", "/groups/{slug}/admin/meetups/{meetup}/attendance"),
     ("POST", "/groups/{slug}/admin/meetups/{meetup}/attendance/{member}"),
     ("POST", "/groups/{slug}/admin/meetups/{meetup}/walk-in"),

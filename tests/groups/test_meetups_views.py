@@ -274,3 +274,17 @@ def test_admin_home_has_the_attendance_tile(client, auth, setup, make_meetup, ma
     auth.login(setup["host"])
     html = client.get(f"/groups/{setup['group'].slug}/admin").get_data(as_text=True)
     assert "Meetups and attendance" in html and "<svg" in html
+
+
+def test_host_sets_the_absence_rule(client, auth, db, setup):
+    group = setup["group"]
+    auth.login(setup["host"])
+    url = f"/groups/{group.slug}/admin/attendance/members"
+    token = csrf_token(client, url)
+    assert client.post(url, data={"csrf_token": token, "absence_limit": "-1", "absence_months": "6"}).status_code == 422
+    assert client.post(url, data={"csrf_token": token, "absence_limit": "3", "absence_months": "6"}).status_code == 302
+    db.session.refresh(group)
+    assert (group.absence_limit, group.absence_months) == (3, 6)
+    client.post(url, data={"csrf_token": token, "absence_limit": "", "absence_months": "6"})
+    db.session.refresh(group)
+    assert group.absence_limit is None
