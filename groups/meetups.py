@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from common.db import utcnow
 from common.sections import dashboard_section, group_page_section, render_sections
@@ -113,6 +113,9 @@ def rsvp(slug: str, meetup_id: int):
     except IntegrityError:  # a double click raced itself; the first answer stands
         db.session.rollback()
         flash(_("Your answer was already saved."), "info")
+    except OperationalError:  # SQLite busy for too long under a rush of answers
+        db.session.rollback()
+        flash(_("Many members are answering right now. Please try again."), "error")
     else:
         messages = {
             "going": _("You are going. We emailed you a calendar invitation."),

@@ -337,8 +337,9 @@ def message(slug: str):
         db.session.commit()
         flash(_("Your message is queued for %(num)d members and goes out within a minute.", num=sent), "success")
         return redirect(url_for("meetups_admin.message", slug=group.slug))
+    recent = services.recent_announcements(group.id)
     return render_template("meetups/admin/message.html", group=group, membership=membership, form=form,
-                           recipients=recipients), 422 if form.errors else 200
+                           recipients=recipients, recent=recent), 422 if form.errors else 200
 
 
 # Host overview tile -------------------------------------------------------------

@@ -531,6 +531,22 @@ def announce(group: Group, subject: str, body: str, *, actor_id: int | None) -> 
     return len(members)
 
 
+def recent_announcements(group_id: int, limit: int = 5) -> list[dict]:
+    """The group's latest announcements (from the audit log), newest first — one query."""
+    from common.audit import AuditEntry
+
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.group_id == group_id, AuditEntry.action == "group.announce")
+        .order_by(AuditEntry.created_at.desc())
+        .limit(limit)
+    )
+    return [
+        {"subject": e.detail.get("subject", ""), "recipients": e.detail.get("recipients", 0), "at": e.created_at}
+        for e in entries
+    ]
+
+
 def _has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 

@@ -219,6 +219,7 @@ def test_message_members_queues_one_email_per_active_member(client, auth, db, se
     assert response.status_code == 302
     messages = [m for m in outbox_messages() if m.template == "meetup_announcement"]
     assert {m.to_email for m in messages} == {setup["host"].email, setup["member"].email}
+    assert "Venue change" in client.get(url).get_data(as_text=True)  # listed as sent recently
     from outbox.sender import build_message
 
     email = build_message(messages[0])
