@@ -76,8 +76,9 @@ def buyer_snapshot(payment: Payment) -> dict[str, Any]:
 
 def issue_invoice(payment: Payment, group: Group, seats: list[PaymentSeat], today: date) -> Invoice:
     """Issue the invoice of ``payment`` with the next number (flushes, never commits)."""
-    settings = billing_settings(group, db.session.get(GroupBilling, group.id))
+    # The counter UPDATE comes first: on SQLite it takes the write lock before any read.
     sequence = allocate_sequence(group.id)
+    settings = billing_settings(group, db.session.get(GroupBilling, group.id))
     unit_net = payment.unit_minor - (payment.vat_minor // max(payment.seat_count, 1))
     lines = [
         {
