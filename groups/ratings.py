@@ -36,6 +36,7 @@ from groups.ratings_forms import OUTCOME_KIND_LABELS, IntroductionForm, OutcomeF
 from groups.ratings_models import Introduction, Outcome
 from groups.value import csv_rows, to_csv
 from members.models import User
+from members.privacy import export_section, on_delete_account
 from outbox.services import queue_email
 
 bp = Blueprint("ratings", __name__)
@@ -409,3 +410,16 @@ def admin_value_tile(group: Group):
 def rating_requests(now) -> int:
     """Rating requests when a meetup ends, one reminder 3 days later (deduped)."""
     return services.queue_rating_requests(now)
+
+
+# --------------------------------------------------------------------------- GDPR
+
+@export_section("ratings")
+def export_ratings(user) -> dict:
+    """My ratings, clicks, outcomes and introductions, for the data export."""
+    return services.export_member_data(user.id)
+
+
+@on_delete_account
+def forget_ratings(user) -> None:
+    services.forget_member(user.id)

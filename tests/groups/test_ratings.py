@@ -288,3 +288,22 @@ def test_rating_request_email_renders_escaped(app, db, scenario, make_meetup, ma
     with app.test_request_context():
         html = build_message(message).get_body(("html",)).get_content()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+# --------------------------------------------------------------------------- GDPR
+
+def test_export_and_delete_account(db, scenario):
+    from members.privacy import delete_account, export_user
+
+    anna, bo, cecilie = scenario.members[:3]
+    rate_as(scenario.meetups[0], anna, fit=2, comment="my words", clicks=[bo])
+    rate_as(scenario.meetups[0], bo, clicks=[anna])
+    rate_as(scenario.meetups[0], cecilie)
+    data = export_user(anna)
+    assert data["ratings"]["ratings"][0]["comment"] == "my words"
+    assert data["ratings"]["clicks"][0]["clicked"] == "Bo Berg"
+    delete_account(anna)
+    db.session.commit()
+    rating = db.session.scalars(select(Rating).where(Rating.user_id == anna.id)).one()
+    assert rating.fit == 2 and rating.comment == ""  # kept only as an anonymous score
+    assert db.session.scalar(select(func.count()).select_from(Click)) == 0
