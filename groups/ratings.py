@@ -204,7 +204,7 @@ def introduction_new(slug: str):
     """Propose an introduction between two members (double opt-in)."""
     group, membership = load_group(slug, require="member")
     form = IntroductionForm()
-    choices = _member_choices(group.id, exclude=current_user.id)
+    choices = [(0, _("Choose a member"))] + _member_choices(group.id, exclude=current_user.id)
     form.member_a_id.choices = choices
     form.member_b_id.choices = choices
     if form.validate_on_submit():

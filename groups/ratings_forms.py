@@ -82,8 +82,8 @@ class OutcomeForm(FlaskForm):
 
 
 class IntroductionForm(FlaskForm):
-    member_a_id = SelectField(_l("Introduce"), coerce=int, validators=[DataRequired()])
-    member_b_id = SelectField(_l("to"), coerce=int, validators=[DataRequired()])
+    member_a_id = SelectField(_l("Introduce"), coerce=int, validators=[DataRequired(_l("Choose a member."))])
+    member_b_id = SelectField(_l("to"), coerce=int, validators=[DataRequired(_l("Choose a member."))])
     reason = TextAreaField(
         _l("Why should they meet?"), validators=[DataRequired(), Length(max=1000)],
         description=_l("Both see this. Contact details are shared once both accept."),
