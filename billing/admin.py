@@ -134,9 +134,9 @@ def payments(slug: str) -> ResponseReturnValue:
             if current is None or seat.hold_key is not None or current.status in ("expired", "failed"):
                 by_membership[seat.membership_id] = p
     outstanding = [p for p in rows if p.provider == "invoice" and p.status == "pending"]
-    current = current_season(group, utcnow().date())
-    seasons = [next_season(current), current, *[
-        (current[0].replace(year=current[0].year - n), current[1].replace(year=current[1].year - n))
+    this_season = current_season(group, utcnow().date())
+    seasons = [next_season(this_season), this_season, *[
+        (this_season[0].replace(year=this_season[0].year - n), this_season[1].replace(year=this_season[1].year - n))
         for n in (1, 2)
     ]]
     return render_template(

@@ -8,7 +8,7 @@ payer's and members' names and emails are stored as a snapshot on the row.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +27,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from common.db import UTCDateTime, utcnow
 from extensions import db
 
+if TYPE_CHECKING:  # Flask-SQLAlchemy's db.Model is untyped; its base is our DeclarativeBase.
+    from extensions import Base as Model
+else:
+    Model = db.Model
+
 PROVIDERS = ("stripe", "invoice", "manual")
 PAYMENT_STATUSES = (
     "pending", "paid", "refunded", "partially_refunded", "failed", "expired", "waived",
@@ -37,7 +42,7 @@ PAID_STATUSES = ("paid", "partially_refunded", "refunded")
 PAYER_KINDS = ("self", "company")
 
 
-class Payment(db.Model):
+class Payment(Model):
     """One checkout: a payer pays the season fee for one or more seats."""
 
     __tablename__ = "payment"
@@ -116,7 +121,7 @@ class Payment(db.Model):
         return f"<Payment {self.id} {self.provider} {self.status}>"
 
 
-class PaymentSeat(db.Model):
+class PaymentSeat(Model):
     """A membership covered by a payment.
 
     ``hold_key`` ("<membership id>:<season start>") is set while the payment
@@ -140,7 +145,7 @@ class PaymentSeat(db.Model):
     payment: Mapped[Payment] = relationship(back_populates="seats", lazy="raise")
 
 
-class Refund(db.Model):
+class Refund(Model):
     """Money returned on one payment (never on another)."""
 
     __tablename__ = "refund"
@@ -157,7 +162,7 @@ class Refund(db.Model):
     payment: Mapped[Payment] = relationship(back_populates="refunds", lazy="raise")
 
 
-class ProviderEvent(db.Model):
+class ProviderEvent(Model):
     """A provider (webhook) event, recorded once, in the transaction of its effect."""
 
     __tablename__ = "provider_event"
@@ -171,7 +176,7 @@ class ProviderEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class InvoiceCounter(db.Model):
+class InvoiceCounter(Model):
     """Next invoice number of one seller (group); advanced with a conditional UPDATE."""
 
     __tablename__ = "invoice_counter"
@@ -180,7 +185,7 @@ class InvoiceCounter(db.Model):
     next_number: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     """An issued invoice; seller, buyer and lines are frozen at issue time."""
 
     __tablename__ = "invoice"
@@ -204,7 +209,7 @@ class Invoice(db.Model):
     payment: Mapped[Payment] = relationship(back_populates="invoice", lazy="raise")
 
 
-class GroupBilling(db.Model):
+class GroupBilling(Model):
     """Seller details and fee rules of a group (one row per group)."""
 
     __tablename__ = "group_billing"
