@@ -332,8 +332,12 @@ def group_figures(data: SeasonInput, min_raters: int = 3) -> GroupFigures:
     - meetups held = number of meetup rows; attendances = Σ attendees
     - attendance rate = attendances / (members × meetups held)
     - response rate = Σ raters / attendances
-    - fit, chemistry = Σ fit / Σ ratings (every rating weighs the same)
-    - worth share, gave/got help shares = yes answers / ratings
+    - fit, chemistry = Σ fit / Σ ratings over the meetups whose own figures are
+      shown (≥ min_raters raters), every rating weighing the same; ratings of a
+      withheld meetup never enter an average, so a lone rating cannot be read
+      off the season figure by comparing it before and after
+    - worth share = "worth my time: yes" / ratings, over the same meetups
+    - gave/got help shares = yes answers / all ratings
     - renewal shares = each member's latest intent / members who stated one
     - connections, deep relationships: see ``count_relationships``;
       deep share = members in a deep relationship / members
@@ -345,9 +349,11 @@ def group_figures(data: SeasonInput, min_raters: int = 3) -> GroupFigures:
     ratings = sum(m.raters for m in data.meetups)
     attendances = sum(m.attendees for m in data.meetups)
     withheld = data.raters < min_raters
-    fit_sum = sum(m.fit_sum for m in data.meetups)
-    chemistry_sum = sum(m.chemistry_sum for m in data.meetups)
-    worth_yes = sum(m.worth_yes for m in data.meetups)
+    scored = [m for m in data.meetups if m.raters >= min_raters]
+    scored_ratings = sum(m.raters for m in scored)
+    fit_sum = sum(m.fit_sum for m in scored)
+    chemistry_sum = sum(m.chemistry_sum for m in scored)
+    worth_yes = sum(m.worth_yes for m in scored)
     renewal_total = sum(data.renewal.get(k, 0) for k in ("yes", "unsure", "no"))
     connections, deep, deep_members = count_relationships(data.pairs)
     total_fees = data.total_fees_minor if data.total_fees_minor is not None else data.fee_minor * data.members
@@ -366,9 +372,9 @@ def group_figures(data: SeasonInput, min_raters: int = 3) -> GroupFigures:
         raters=data.raters,
         response_rate=ratio(ratings, attendances),
         withheld=withheld,
-        fit=hide(average(fit_sum, ratings)),
-        chemistry=hide(average(chemistry_sum, ratings)),
-        worth_share=hide(ratio(worth_yes, ratings)),
+        fit=hide(average(fit_sum, scored_ratings)),
+        chemistry=hide(average(chemistry_sum, scored_ratings)),
+        worth_share=hide(ratio(worth_yes, scored_ratings)),
         gave_help_share=hide(ratio(data.gave_help, ratings)),
         got_help_share=hide(ratio(data.got_help, ratings)),
         renewal_yes=hide(ratio(data.renewal.get("yes", 0), renewal_total)),

@@ -84,9 +84,10 @@ def test_group_figures_hand_computed():
     assert g.attendance_rate == 30 / (10 * 3)
     assert g.ratings == 11
     assert g.response_rate == 11 / 30
-    assert g.fit == (16 + 10 + 20) / 11
-    assert g.chemistry == (12 + 10 + 20) / 11
-    assert g.worth_share == 8 / 11
+    # Meetup 2 (2 raters) is withheld, so its ratings stay out of the averages.
+    assert g.fit == (16 + 20) / 9
+    assert g.chemistry == (12 + 20) / 9
+    assert g.worth_share == 8 / 9
     assert g.gave_help_share == 5 / 11
     assert g.got_help_share == 3 / 11
     assert g.renewal_yes == 4 / 6 and g.renewal_unsure == 1 / 6 and g.renewal_no == 1 / 6
@@ -250,6 +251,20 @@ def test_adding_a_rating_to_one_meetup_never_changes_another(rows, data):
     for b, a in zip(before, after, strict=True):
         if b.meetup_id != r.meetup_id:
             assert a == b
+
+
+@given(meetups_with_ratings(), st.data())
+def test_a_rating_at_a_withheld_meetup_never_moves_the_season_averages(rows, data):
+    index = data.draw(st.integers(0, len(rows) - 1))
+    r = rows[index]
+    if r.raters >= 2:  # adding one keeps it below 3 only from 0 or 1 raters
+        return
+    changed = list(rows)
+    changed[index] = replace(r, raters=r.raters + 1, fit_sum=r.fit_sum + data.draw(scores),
+                             chemistry_sum=r.chemistry_sum + data.draw(scores))
+    before = group_figures(season(meetups=rows))
+    after = group_figures(season(meetups=changed))
+    assert (before.fit, before.chemistry) == (after.fit, after.chemistry)
 
 
 @given(st.integers(0, 2), meetups_with_ratings())
