@@ -133,7 +133,12 @@ def payments(slug: str) -> ResponseReturnValue:
             current = by_membership.get(seat.membership_id)
             if current is None or seat.hold_key is not None or current.status in ("expired", "failed"):
                 by_membership[seat.membership_id] = p
-    outstanding = [p for p in rows if p.provider == "invoice" and p.status == "pending"]
+    outstanding = list(db.session.scalars(
+        select(Payment)
+        .where(Payment.group_id == group.id, Payment.provider == "invoice", Payment.status == "pending")
+        .options(selectinload(Payment.seats), selectinload(Payment.invoice))
+        .order_by(Payment.created_at)
+    ))
     this_season = current_season(group, utcnow().date())
     seasons = [next_season(this_season), this_season, *[
         (this_season[0].replace(year=this_season[0].year - n), this_season[1].replace(year=this_season[1].year - n))
