@@ -52,9 +52,10 @@ def free_port() -> int:
 
 def flask(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
-        [str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=env,
-        capture_output=True, text=True, check=True,
+        [str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True,
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return result.stdout
 
 

@@ -230,7 +230,7 @@ def bench_targets(app: Flask) -> dict[str, str]:
             "member_email": "member@bench.example.com", "host_email": "host@bench.example.com",
             "dashboard_path": path("members.dashboard"), "dashboard_role": "member",
             "group_path": path("groups.show", slug=group.slug), "group_role": "member",
-            "meetup_path": path("meetups.show", slug=group.slug, meetup_id=meetup_id), "meetup_role": "member",
+            "meetup_path": path("meetups.detail", slug=group.slug, meetup_id=meetup_id), "meetup_role": "member",
             "admin_home_path": path("group_admin.home", slug=group.slug), "admin_home_role": "host",
             "attendance_path": path("meetups_admin.attendance", slug=group.slug, meetup_id=held_id),
             "attendance_role": "host",
