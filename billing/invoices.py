@@ -82,7 +82,7 @@ def issue_invoice(payment: Payment, group: Group, seats: list[PaymentSeat], toda
     unit_net = payment.unit_minor - (payment.vat_minor // max(payment.seat_count, 1))
     lines = [
         {
-            "description": f"{group.name} {payment.season_start.isoformat()}–{payment.season_end.isoformat()}",
+            "description": f"{group.name} {payment.season_start.isoformat()} – {payment.season_end.isoformat()}",
             "member": seat.member_name,
             "net_minor": unit_net,
         }

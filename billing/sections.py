@@ -16,7 +16,7 @@ from groups.models import Group, Membership
 
 @dashboard_section(order=5)
 def pay_membership_card(user: Any) -> Section:
-    """Memberships awaiting payment (approved, lapsed or renewing): one card with pay links."""
+    """Lapsed and renewing memberships, and checkouts in progress: a card with pay links."""
     if not getattr(user, "is_authenticated", False):
         return None
     today = utcnow().date()
@@ -36,9 +36,11 @@ def pay_membership_card(user: Any) -> Section:
         .join(Payment, Payment.id == PaymentSeat.payment_id)
         .where(PaymentSeat.hold_key.in_([key for _m, _s, key in due]))
     ).all())
+    # "Approved, awaiting payment" without a payment is already on the dashboard's attention list.
     items = [
         {"group": m.group, "season": season, "membership": m, "pending": held.get(key) == "pending"}
-        for m, season, key in due if held.get(key) in (None, "pending")
+        for m, season, key in due
+        if held.get(key) == "pending" or (held.get(key) is None and m.status != "approved")
     ]
     if not items:
         return None
