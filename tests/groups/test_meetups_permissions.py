@@ -44,8 +44,8 @@ def world(make_group, make_member, make_user, make_meetup):
         "host_of_other_group": make_member(other, role="host"),
         "co-host": make_member(group, role="co-host"),
     }
-    from groups.models import Membership
     from extensions import db
+    from groups.models import Membership
 
     users["host"] = db.session.scalars(
         select(Membership).where(Membership.group_id == group.id, Membership.role == "host")

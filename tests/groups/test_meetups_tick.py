@@ -21,7 +21,7 @@ def test_reminders_go_to_going_and_unanswered_once_whatever_how_often_tick_runs(
     silent = make_member(group, name="Sune Silent")
     make_member(group, status="left")
     soon = make_meetup(group, title="Soon", starts_at=utcnow() + timedelta(days=1, hours=20))
-    later = make_meetup(group, title="Later", starts_at=utcnow() + timedelta(days=9))
+    make_meetup(group, title="Later", starts_at=utcnow() + timedelta(days=9))
     make_meetup(group, title="Cancelled", starts_at=utcnow() + timedelta(days=1), status="cancelled")
     make_rsvp(soon, going, "going")
     make_rsvp(soon, declined, "not_going")
