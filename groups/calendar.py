@@ -73,7 +73,12 @@ def _event(meetup: Meetup, user: User | None, response: str | None, url: str | N
 
 
 def _to_ics(cal: Calendar) -> str:
-    cal.add_missing_timezones()
+    """Serialise with VTIMEZONEs covering the events (a few years, not 1970–2038)."""
+    starts = [event.decoded("DTSTART") for event in cal.walk("VEVENT")]
+    if starts:
+        first = min(starts).date().replace(month=1, day=1)
+        last = max(starts).date().replace(month=12, day=31) + timedelta(days=366)
+        cal.add_missing_timezones(first_date=first, last_date=last)
     return cal.to_ical().decode()
 
 
