@@ -33,6 +33,8 @@ def test_public_group_shows_title_and_date_only_to_non_members(client, auth, set
     html = client.get(_url(setup)).get_data(as_text=True)
     assert "October meetup" in html
     assert "Kødbyens Kantine" not in html and "Mette Holm" not in html
+    group_page = client.get(f"/groups/{setup['group'].slug}").get_data(as_text=True)
+    assert "October meetup" in group_page and "Kødbyens Kantine" not in group_page
     auth.login(make_user())
     html = client.get(_url(setup)).get_data(as_text=True)
     assert "Kødbyens Kantine" not in html and "I&#39;m going" not in html
