@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+import billing.reconcile  # noqa: F401  (registers the stale-checkout tick task)
 import billing.renewals  # noqa: F401  (registers the renewal tick task)
 import billing.sections  # noqa: F401  (registers dashboard and admin-home sections)
 from billing.forms import CheckoutForm

@@ -223,3 +223,24 @@ def test_payment_and_invoice_survive_account_deletion(db, season_group, make_mem
     assert seat.member_name == "Gone Member"
     if db.engine.dialect.name == "postgresql":  # FKs enforced: references are nulled, rows kept
         assert payment.user_id is None and seat.membership_id is None
+
+
+def test_payments_survive_privacy_delete_account(client, auth, db, season_group, make_member):
+    """The member's own "delete my account" keeps invoices and payments (Bookkeeping Act)."""
+    from members.privacy import delete_account
+
+    group, _ = season_group()
+    member = make_member(group, status="approved", name="Kept Name")
+    ms = _ms(db, member)
+    p = create_payment(CheckoutRequest(group=group, payer=member, memberships=[ms],
+                                       season=current_season(group, date.today()), provider="invoice"))
+    issue_invoice(p, group, [], date.today())
+    confirm_payment(p.id)
+    db.session.commit()
+    payment_id, email = p.id, member.email
+    delete_account(member)
+    db.session.commit()
+    db.session.expire_all()
+    payment = db.session.get(Payment, payment_id)
+    assert payment.status == "paid" and payment.payer_name == "Kept Name" and payment.payer_email == email
+    assert db.session.scalars(select(Invoice)).one().buyer["name"] == "Kept Name"

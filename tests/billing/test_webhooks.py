@@ -239,3 +239,32 @@ def test_return_page_and_webhook_race_fulfil_once(app, checkout, fake_stripe, db
         assert results.get("webhook") in (500, 503)
     receipts = [m for m in outbox_messages(to=email) if m.template == "payment_receipt"]
     assert len(receipts) == 1
+
+
+def test_lost_expiry_webhook_is_reconciled_by_tick(checkout, fake_stripe, db):
+    """The expired webhook never arrives: flask tick re-reads the session and frees the seat."""
+    from datetime import timedelta
+
+    from billing.reconcile import reconcile_stale_checkouts
+    from common.db import utcnow
+
+    fake_stripe.expire(checkout["session_id"])  # no delivery
+    assert reconcile_stale_checkouts(utcnow()) == 0  # not stale yet: nothing re-read
+    assert fake_stripe.calls("GET", "/v1/checkout/sessions") == []
+    later = utcnow() + timedelta(hours=2)
+    assert reconcile_stale_checkouts(later) == 1
+    db.session.commit()
+    assert _status(db, checkout["payment"]) == "expired"
+    assert reconcile_stale_checkouts(later) == 0
+
+
+def test_lost_completion_webhook_is_reconciled_by_tick(checkout, fake_stripe, db):
+    from datetime import timedelta
+
+    from billing.reconcile import reconcile_stale_checkouts
+    from common.db import utcnow
+
+    fake_stripe.complete(checkout["session_id"])
+    assert reconcile_stale_checkouts(utcnow() + timedelta(hours=2)) == 1
+    assert _status(db, checkout["payment"]) == "paid"
+    assert _membership(db, checkout).status == "active"
