@@ -9,7 +9,7 @@ from billing.models import Payment, PaymentSeat
 from billing.seasons import current_season, season_due
 from billing.services import hold_key
 from common.db import utcnow
-from common.sections import Section, admin_home_section, dashboard_section
+from common.sections import Section, admin_home_section, dashboard_section, group_page_section
 from extensions import db
 from groups.models import Group, Membership
 
@@ -66,4 +66,24 @@ def payments_tile(group: Group) -> Section:
     return "billing/_admin_tile.html", {
         "billing_group": group, "billing_season": season, "paid_minor": paid,
         "pending_count": pending[0], "pending_minor": pending[1], "disputed_count": disputed,
+    }
+
+
+@group_page_section(order=5)
+def renew_membership_card(group: Group, membership: Membership | None) -> Section:
+    """Lapsed members and members in the renewal window get a pay card on the group page."""
+    if membership is None or membership.status not in ("lapsed", "active"):
+        return None
+    season = season_due(group, membership, utcnow().date())
+    if season is None:
+        return None
+    holder = db.session.scalars(
+        select(Payment.status).join(PaymentSeat, PaymentSeat.payment_id == Payment.id)
+        .where(PaymentSeat.hold_key == hold_key(membership.id, season))
+    ).first()
+    if holder not in (None, "pending"):
+        return None
+    return "billing/_group_card.html", {
+        "renew_group": group, "renew_season": season, "renew_lapsed": membership.status == "lapsed",
+        "renew_pending": holder == "pending",
     }

@@ -179,6 +179,10 @@ def test_lapse_after_grace_period_keeps_data(client, auth, db, season_group, mak
     auth.login(unpaid)
     page = client.get(f"/groups/{group.slug}/pay")
     assert page.status_code == 200 and "2027" in page.get_data(as_text=True)
+    group_page = client.get(f"/groups/{group.slug}").get_data(as_text=True)
+    assert "Your membership has lapsed" in group_page
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "has lapsed" in dashboard and f"/groups/{group.slug}/pay" in dashboard
 
 
 def test_lapse_respects_group_grace_setting(db, season_group, make_member):
