@@ -112,6 +112,8 @@ class FakeStripe:
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
         self.events: list[dict[str, Any]] = []
         self.webhook_url: str | None = None
+        self.delivery_threads: list[threading.Thread] = []
+        self.deliveries: list[tuple[str, int]] = []
         self.fail_next: int = 0  # answer the next N API calls with 500
         self.lock = threading.RLock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -133,6 +135,8 @@ class FakeStripe:
                 store.clear()
             self.requests.clear()
             self.events.clear()
+            self.delivery_threads.clear()
+            self.deliveries.clear()
             self.webhook_url = None
             self.fail_next = 0
 
@@ -149,8 +153,20 @@ class FakeStripe:
         }
         self.events.append(event)
         if self.webhook_url:
-            self.deliver(event)
+            # Like Stripe: delivered asynchronously, never inside the API call that caused it.
+            thread = threading.Thread(target=self._deliver_later, args=(event,), daemon=True)
+            self.delivery_threads.append(thread)
+            thread.start()
         return event
+
+    def _deliver_later(self, event: dict[str, Any]) -> None:
+        time.sleep(0.05)
+        self.deliveries.append((event["type"], self.deliver(event)))
+
+    def wait_for_deliveries(self, timeout: float = 30) -> list[tuple[str, int]]:
+        for thread in list(self.delivery_threads):
+            thread.join(timeout)
+        return list(self.deliveries)
 
     def deliver(self, event: dict[str, Any], url: str | None = None) -> int:
         payload = json.dumps(event)

@@ -231,3 +231,43 @@ def test_billing_settings_saved_and_used_on_next_invoice(client, auth, season_gr
     assert invoice.seller["name"] == "Netværk ApS" and invoice.total_minor == 800_000
     assert invoice.vat_minor == 160_000  # 8000 incl. 25 % VAT → 1600 VAT
     assert (invoice.due_date - invoice.issued_at.date()).days == 30
+
+
+class _QueryCounter:
+    def __init__(self, engine) -> None:
+        self.engine, self.count = engine, 0
+
+    def _tick(self, *args) -> None:
+        self.count += 1
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._tick)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._tick)
+
+
+def test_payment_pages_do_not_grow_queries_with_data(client, auth, season_group, make_member, db):
+    """QUALITY 27: the host list, CSV and my-payments pages use a constant number of queries."""
+    group, host = season_group()
+    payer = make_member(group, status="approved")
+    _invoice_payment(client, auth, group, payer)
+
+    def measure() -> tuple[int, int]:
+        auth.login(host)
+        with _QueryCounter(db.engine) as admin_page:
+            assert client.get(f"/groups/{group.slug}/admin/payments").status_code == 200
+        with _QueryCounter(db.engine) as csv_page:
+            assert client.get(f"/groups/{group.slug}/admin/payments.csv").status_code == 200
+        auth.logout()
+        return admin_page.count, csv_page.count
+
+    small = measure()
+    for _ in range(4):
+        _invoice_payment(client, auth, group, make_member(group, status="approved"))
+    assert measure() == small

@@ -58,6 +58,7 @@ def test_member_pays_by_card_host_refunds(page, db, fake_stripe, group_with_appl
     payment = db.session.scalars(select(Payment)).one()
     assert payment.status == "paid" and payment.payment_intent_id
     assert [e["type"] for e in fake_stripe.events] == ["checkout.session.completed"]
+    assert fake_stripe.wait_for_deliveries() == [("checkout.session.completed", 200)]  # signed webhook accepted
 
     page.goto("/account/payments")
     assert "Paid" in page.inner_text("main")
@@ -75,6 +76,9 @@ def test_member_pays_by_card_host_refunds(page, db, fake_stripe, group_with_appl
     refund = db.session.scalars(select(Refund)).one()
     assert refund.amount_minor == 250_000 and refund.provider_refund_id
     assert db.session.get(Payment, payment.id).status == "partially_refunded"
+    assert fake_stripe.wait_for_deliveries()[-1] == ("charge.refunded", 200)
+    db.session.expire_all()
+    assert db.session.scalars(select(Refund)).one().amount_minor == 250_000  # not booked twice
 
 
 def test_member_pays_by_invoice_host_marks_paid(page, db, group_with_applicants):
