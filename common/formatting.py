@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 from flask import Flask
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -71,12 +73,23 @@ def fmt_relative(value: datetime | None) -> str:
 
 
 def fmt_money(minor: int | None, currency: str = "DKK") -> str:
-    """Integer minor units to 'DKK 8,000.00' per locale; whole amounts drop the decimals."""
+    """Integer minor units to 'DKK 8,000' / '8.000 kr.' per locale.
+
+    Whole amounts drop the decimals; a currency shown as letters (DKK) is
+    kept apart from the digits by a no-break space, as CLDR's spacing rule asks.
+    """
     if minor is None:
         return ""
-    amount = minor / 100
-    fmt = "¤#,##0" if minor % 100 == 0 else None
-    return format_currency(amount, currency, format=fmt, locale=_locale(), currency_digits=fmt is None)
+    locale = Locale.parse(_locale())
+    pattern = locale.currency_formats["standard"].pattern
+    if minor % 100 == 0:
+        pattern = pattern.replace(".00", "")
+    symbol = get_currency_symbol(currency, locale)
+    if symbol.isalpha():
+        pattern = pattern.replace("¤#", "¤\u00a0#")
+    return format_currency(
+        Decimal(minor) / 100, currency, format=pattern, locale=locale, currency_digits=minor % 100 != 0
+    )
 
 
 def fmt_number(value: float | int | None, digits: int = 1) -> str:
