@@ -473,3 +473,61 @@ def test_payloads_in_names_are_escaped_in_emails(app, client, db):
         assert marker not in html
     text = email.get_body(("plain",)).get_content()
     assert '<script>alert("nq-xss")</script> Eve' in text  # plain text is shown as text, unchanged
+
+
+# Bad input is a form error, never a 500 (QUALITY 14) ------------------------------
+
+
+class FieldNames(HTMLParser):
+    """Names of the form fields on a page (inputs, selects, textareas)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def handle_starttag(self, tag, attrs) -> None:
+        names = dict(attrs)
+        if tag in ("input", "select", "textarea") and names.get("name") and names.get("type") != "file":
+            self.names.add(names["name"])
+
+
+JUNK = {
+    "overlong": "x" * 100_000,
+    "negative": "-1",
+    "huge number": "99999999999999999999999",
+    "malformed date": "2026-13-45T25:61",
+    "nul byte": "abc\x00def",
+    "markup": '<script>alert("nq-xss")</script>',
+}
+COMMON_FIELDS = {"name", "email", "title", "body", "text", "amount", "capacity", "fee", "date", "starts_at",
+                 "response", "role", "status", "comment", "fit", "chemistry", "value", "reason"}
+
+
+@pytest.mark.parametrize("junk", list(JUNK))
+def test_junk_in_every_form_field_never_causes_a_500(app, client, world, junk):
+    sign_in(client, world.a.host)
+    value = JUNK[junk]
+    failures = []
+    for rule in rules(app):
+        if "POST" not in rule.methods or rule.endpoint in SESSION_ENDING:
+            continue
+        if rule.endpoint.split(".")[0] in CSRF_EXEMPT_BLUEPRINTS:
+            continue
+        path = url(app, rule, url_values(rule, world))
+        names = set(COMMON_FIELDS)
+        if "GET" in rule.methods:
+            page = client.get(path)
+            if page.mimetype == "text/html":
+                finder = FieldNames()
+                finder.feed(page.get_data(as_text=True))
+                names |= finder.names
+        names.discard("csrf_token")
+        if client.get("/login").status_code != 302:
+            sign_in(client, world.a.host)  # a form (e.g. changing the email) may have signed us out
+        data = {name: value for name in names}
+        data["csrf_token"] = valid_token(client)
+        response = client.post(path, data=data)
+        if response.status_code >= 500:
+            failures.append(f"POST {path} ({rule.endpoint}) with {junk} → {response.status_code}")
+        assert_escaped(response, path)
+    assert not failures, "\n".join(failures)
