@@ -29,7 +29,7 @@ from members.forms import (
     ResetRequestForm,
 )
 from members.models import User
-from members.security import burn_password_check, check_password, hash_password
+from members.security import burn_password_check, check_password, hash_password, needs_rehash
 
 bp = Blueprint("auth", __name__)
 
@@ -116,6 +116,8 @@ def login():
         if user is None:
             burn_password_check(form.password.data)
         if user is not None and not user.is_deactivated and check_password(user.password_hash, form.password.data):
+            if needs_rehash(user.password_hash):  # keep hashes at today's cost
+                user.password_hash = hash_password(form.password.data)
             _start_session(user, form.remember.data)
             db.session.commit()
             return redirect(next_url or url_for("members.dashboard"))

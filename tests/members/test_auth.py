@@ -134,6 +134,18 @@ def test_production_hasher_uses_argon2id_defaults(app):
     assert (params.time_cost, params.memory_cost) == (defaults.time_cost, defaults.memory_cost)
 
 
+def test_login_upgrades_a_hash_made_with_older_parameters(client, app, db, make_user, monkeypatch):
+    import argon2
+
+    user = make_user(email="old-hash@example.com")
+    stronger = {**app.config["ARGON2_PARAMS"], "time_cost": app.config["ARGON2_PARAMS"]["time_cost"] + 1}
+    monkeypatch.setitem(app.config, "ARGON2_PARAMS", stronger)
+    assert login(client, "old-hash@example.com").status_code == 302
+    upgraded = user_by_email(db, "old-hash@example.com").password_hash
+    assert argon2.extract_parameters(upgraded).time_cost == stronger["time_cost"]
+    assert user.id and login(client.application.test_client(), "old-hash@example.com").status_code == 302
+
+
 # Same answer whether or not an account exists (QUALITY 4) -----------------------
 
 
