@@ -151,6 +151,24 @@ def test_anonymous_visitors_are_sent_to_login_on_every_non_public_endpoint(app, 
     assert_same_state(before, snapshot())
 
 
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+def test_an_invite_only_group_is_invisible_to_outsiders(app, client, db, make_user, world, who):
+    """Every page of an invite-only group: 404 (or the login page), never its content."""
+    world.b.group.visibility = "invite"
+    db.session.commit()
+    if who == "outsider":
+        sign_in(client, make_user())
+    problems = []
+    for rule in rules(app):
+        if "slug" not in rule.arguments or "GET" not in rule.methods:
+            continue
+        path = url(app, rule, url_values(rule, world, slug_side="b"))
+        response = client.get(path)
+        if not (response.status_code == 404 or (who == "anonymous" and goes_to_login(response))):
+            problems.append(f"GET {path} ({rule.endpoint}) → {response.status_code}")
+    assert not problems, "\n".join(problems)
+
+
 def test_the_public_allowlist_is_really_open(app, client, world):
     for endpoint, path in [("members.dashboard", "/"), ("groups.index", "/groups"),
                            ("groups.show", f"/groups/{world.a.group.slug}"), ("auth.login", "/login"),
