@@ -268,3 +268,40 @@ def test_lost_completion_webhook_is_reconciled_by_tick(checkout, fake_stripe, db
     assert reconcile_stale_checkouts(utcnow() + timedelta(hours=2)) == 1
     assert _status(db, checkout["payment"]) == "paid"
     assert _membership(db, checkout).status == "active"
+
+
+def test_amount_mismatch_is_not_fulfilled(checkout, fake_stripe, post_event, db):
+    """Stripe says paid, but not our amount: never activate; ask Stripe to retry (5xx) and log."""
+    fake_stripe.sessions[checkout["session_id"]]["amount_total"] = 100
+    event = fake_stripe.complete(checkout["session_id"])
+    assert post_event(event).status_code == 503
+    assert _status(db, checkout["payment"]) == "pending"
+    assert _membership(db, checkout).status == "approved"
+
+
+def test_concurrent_duplicate_deliveries_record_once(app, checkout, fake_stripe, db):
+    """The same event delivered twice at the same moment: one effect, one event row."""
+    event = fake_stripe.complete(checkout["session_id"])
+    payload = json.dumps(event)
+    email = checkout["member"].email
+    db.session.commit()
+    db.session.remove()
+    codes: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def deliver() -> None:
+        with app.app_context():
+            c = app.test_client()
+            barrier.wait()
+            codes.append(c.post("/webhooks/stripe", data=payload, content_type="application/json",
+                                headers={"Stripe-Signature": sign(payload)}).status_code)
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert 200 in codes and all(code in (200, 500, 503) for code in codes)
+    assert db.session.scalar(select(func.count(ProviderEvent.id))) == 1
+    assert db.session.scalars(select(Payment)).one().status == "paid"
+    assert len([m for m in outbox_messages(to=email) if m.template == "payment_receipt"]) == 1
