@@ -343,13 +343,16 @@ def test_session_changes_at_login(client, app, make_user):
 
 def test_logout_ends_the_session_server_side(client, app, make_user, auth):
     make_user(email="leave@example.com")
-    login(client, "leave@example.com")
+    login(client, "leave@example.com", remember=True)
     stolen = copy_session(client, app)
-    assert is_signed_in(stolen)
+    remembered = app.test_client()
+    remembered.set_cookie("remember_token", cookie(client, "remember_token").value)
+    assert is_signed_in(stolen) and is_signed_in(remembered)
     auth.logout()
     assert not is_signed_in(client)
     response = stolen.get("/account")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert not is_signed_in(remembered)
 
 
 def test_logout_needs_post(client, make_user):
