@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from common.sections import render_sections
-from extensions import db
+from extensions import db, limiter
 from groups import services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
 from groups.models import Invite, Membership
@@ -163,6 +163,7 @@ def set_role(slug: str, membership_id: int):
 
 
 @bp.route("/groups/<slug>/admin/invites", methods=["GET", "POST"])
+@limiter.limit("60 per hour", methods=["POST"])
 def invites(slug: str):
     group, membership = load_group(slug, require="host")
     form = InviteForm()

@@ -106,6 +106,10 @@ class GroupForm(FlaskForm):
         if field.data not in _timezones():
             raise ValidationError(_l("Unknown timezone. Use a name like Europe/Copenhagen."))
 
+    def validate_fee(self, field) -> None:
+        if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+            raise ValidationError(_l("Use at most two decimals."))
+
     def validate_season_end(self, field) -> None:
         if field.data and self.season_start.data and field.data <= self.season_start.data:
             raise ValidationError(_l("The season must end after it starts."))

@@ -61,6 +61,7 @@ def test_unverified_user_cannot_create_a_group(client, auth, make_user, db):
     [
         ({"fee": "-100"}, "Enter an amount from 0"),
         ({"fee": "lots"}, "Not a valid decimal"),
+        ({"fee": "12.345"}, "at most two decimals"),
         ({"timezone": "Mars/Olympus"}, "Unknown timezone"),
         ({"timezone": "../../etc/passwd"}, "Unknown timezone"),
         ({"member_cap": "0"}, "Enter a number from 2 to 500"),
