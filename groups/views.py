@@ -60,6 +60,7 @@ def show(slug: str):
     counts = services.group_counts(group.id)
     hosts = services.hosts_of(group.id)
     is_member = membership is not None and membership.status == "active"
+    preview = services.directory(group.id)[:12] if is_member else []
     sections = render_sections("group_page", group, membership)
     return render_template(
         "groups/show.html",
@@ -72,6 +73,7 @@ def show(slug: str):
         apply_form=ApplyForm(),
         confirm_form=ConfirmForm(),
         sections=sections,
+        preview=preview,
     )
 
 
