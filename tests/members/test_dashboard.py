@@ -60,3 +60,25 @@ def test_dashboard_does_not_leak_between_users(app, client, auth, make_user, mak
     second_client = app.test_client()
     AuthActions(second_client).login(make_user())
     assert "First Circle" not in second_client.get("/").get_data(as_text=True)
+
+
+def _dashboard_queries(client, auth, make_user, make_group, make_member, n: int) -> int:
+    from tests.members.helpers import count_queries
+
+    user = make_user()
+    for i in range(n):
+        make_member(make_group(), user=user, status="active" if i % 3 else "applied")
+        hosted = make_group(host=user)
+        make_member(hosted, status="applied")
+    auth.login(user)
+    client.get("/")
+    with count_queries() as statements:
+        assert client.get("/").status_code == 200
+    auth.logout()
+    return len(statements)
+
+
+def test_dashboard_query_count_is_constant(client, auth, make_user, make_group, make_member):
+    small = _dashboard_queries(client, auth, make_user, make_group, make_member, 3)
+    large = _dashboard_queries(client, auth, make_user, make_group, make_member, 30)
+    assert small == large
