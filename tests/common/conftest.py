@@ -3,7 +3,7 @@ and invites, with HTML payloads in every name (QUALITY.md 8, 11, 13)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -42,9 +42,11 @@ class World:
 
 @pytest.fixture
 def world(db, make_user, make_group, make_member) -> World:
+    from billing.models import Payment
     from common.db import utcnow
     from groups.meetups_models import Meetup
     from groups.models import Invite, Membership
+    from groups.ratings_models import Introduction
 
     sides = []
     for letter in ("a", "b"):
@@ -63,7 +65,14 @@ def world(db, make_user, make_group, make_member) -> World:
                         ends_at=ended, place=XSS_ATTR, agenda=XSS_NAME, speaker=XSS_NAME, status="held",
                         going_count=0, checkin_code="K7M4PQ")
         invite = Invite(group_id=group.id, email=f"invitee-{letter}@example.com", invited_by_id=host.id)
-        db.session.add_all([applied, meetup, invite])
+        # Objects of the later areas, so that their id routes are walked with real rows.
+        payment = Payment(group_id=group.id, group_name=group.name, season_start=date(2026, 8, 1),
+                          season_end=date(2027, 6, 30), user_id=member.id, payer_name=member.name,
+                          payer_email=member.email, amount_minor=800000, provider="stripe", status="pending",
+                          checkout_session_id=f"cs_test_world_{letter}")
+        introduction = Introduction(group_id=group.id, introducer_id=host.id, member_a_id=member.id,
+                                    member_b_id=host.id, reason=XSS_NAME)
+        db.session.add_all([applied, meetup, invite, payment, introduction])
         db.session.commit()
         sides.append(Side(group=group, host=host, member=member, applicant_membership_id=applied.id,
                           meetup_id=meetup.id, invite_id=invite.id))
