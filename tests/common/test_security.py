@@ -549,3 +549,39 @@ def test_junk_in_every_form_field_never_causes_a_500(app, client, world, junk):
             failures.append(f"POST {path} ({rule.endpoint}) with {junk} → {response.status_code}")
         assert_escaped(response, path)
     assert not failures, "\n".join(failures)
+
+
+# Extra form fields are ignored (QUALITY 9) -------------------------------------------
+
+
+def test_extra_form_fields_never_raise_privileges(app, client, db, world):
+    """A plain member posts every form with role/status/group/admin fields added:
+    nobody becomes host or admin, and nobody lands in another group."""
+    from groups.models import Membership
+    from members.models import User
+
+    def privileges():
+        db.session.expire_all()
+        roles = sorted((m.user_id, m.group_id, m.role) for m in db.session.scalars(select(Membership))
+                       if m.role != "member" or m.group_id == world.b.group.id)
+        admins = sorted(u.id for u in db.session.scalars(select(User)) if u.is_admin)
+        return roles, admins
+
+    sign_in(client, world.a.member)
+    before = privileges()
+    extra = {"role": "host", "status": "active", "group_id": world.b.group.id, "user_id": world.b.host.id,
+             "is_admin": "1", "is_verified": "1", "session_version": "99", "membership_id": world.b.applicant_membership_id}
+    visited = 0
+    for rule in rules(app):
+        if "POST" not in rule.methods or rule.endpoint in SESSION_ENDING or is_host_endpoint(rule):
+            continue
+        if rule.endpoint.split(".")[0] in CSRF_EXEMPT_BLUEPRINTS:
+            continue
+        if client.get("/login").status_code != 302:
+            sign_in(client, world.a.member)
+        path = url(app, rule, url_values(rule, world))
+        response = client.post(path, data={**extra, "csrf_token": valid_token(client)})
+        assert response.status_code < 500, f"POST {path} ({rule.endpoint}) → {response.status_code}"
+        visited += 1
+    assert visited > 5
+    assert privileges() == before
