@@ -5,6 +5,8 @@ import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
+# Only for local development: production refuses to start with it.
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -27,7 +29,7 @@ def database_url(default: str) -> str:
 class Config:
     """Production-safe defaults; every secret and address comes from the environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'nq.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False

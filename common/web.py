@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from config import DEV_SECRET_KEY
 from extensions import db
 
 log = logging.getLogger("nq.request")
@@ -51,7 +52,6 @@ def configure_logging(app: Flask) -> None:
 
 # A request id passed in by a proxy is kept only if it is harmless in a log line.
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
-DEV_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 (the refused default)
 
 
 def check_production_config(app: Flask) -> None:
