@@ -15,6 +15,7 @@ from extensions import db, limiter
 from groups import services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
 from groups.models import Invite, Membership
+from groups.meetups_services import absence_flags
 from groups.permissions import load_group
 from groups.services import MembershipError
 
@@ -100,8 +101,11 @@ def members(slug: str):
         show = "current"
     rows = services.memberships_of_group(group.id, MEMBER_VIEWS[show])
     counts = services.group_counts(group.id)
+    # The group's absence rule flags members who miss too many meetups.
+    absences = absence_flags(group) if show == "current" else {}
     return render_template(
         "groups/admin/members.html", group=group, membership=membership, rows=rows, show=show, counts=counts,
+        absences=absences,
     )
 
 
