@@ -121,7 +121,7 @@ def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict[str, floa
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "wrk_report.lua"), url],
         env=env, capture_output=True, text=True, check=True,
     )
-    line = next(l for l in result.stdout.splitlines() if l.startswith("WRK_JSON "))
+    line = next(row for row in result.stdout.splitlines() if row.startswith("WRK_JSON "))
     return json.loads(line[len("WRK_JSON "):])
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import click
@@ -136,7 +136,7 @@ def seed_large(seed: int = 2026) -> dict[str, int]:
         for number in range(PAST_MEETUPS + UPCOMING_MEETUPS):
             meetup_id += 1
             day = season_start + timedelta(days=30 * number + 10)
-            starts = datetime.combine(day, time(17, 0), tzinfo=local).astimezone(timezone.utc)
+            starts = datetime.combine(day, time(17, 0), tzinfo=local).astimezone(UTC)
             held = number < PAST_MEETUPS
             meetups.append({
                 "id": meetup_id, "group_id": group_id, "title": f"Meetup {number + 1}: {rng.choice(TAGS).title()}",

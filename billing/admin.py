@@ -29,18 +29,6 @@ from groups.permissions import load_group
 bp = Blueprint("billing_admin", __name__)
 
 
-def _register_tabs() -> None:
-    """Keep the Payments tab marked on billing sub-pages (additive, no edit to groups/admin.py)."""
-    try:
-        from groups.admin import TAB_OF
-    except ImportError:  # pragma: no cover - foundation not present
-        return
-    for endpoint in ("payments_csv", "payment_detail", "settings"):
-        TAB_OF.setdefault(f"billing_admin.{endpoint}", "billing_admin.payments")
-
-
-_register_tabs()
-
 CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -14,8 +14,8 @@ from common.sections import render_sections
 from extensions import db, limiter
 from groups import services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
-from groups.models import Invite, Membership
 from groups.meetups_services import absence_flags
+from groups.models import Invite, Membership
 from groups.permissions import load_group
 from groups.services import MembershipError
 
@@ -35,6 +35,10 @@ ADMIN_TABS = (
 TAB_OF = {
     "group_admin.invites": "group_admin.members",
     "group_admin.audit": "group_admin.home",
+    **{f"meetups_admin.{e}": "meetups_admin.index" for e in ("new", "season", "detail", "edit", "message")},
+    **{f"meetups_admin.{e}": "meetups_admin.attendance_home" for e in ("attendance", "checkin_code", "history")},
+    **{f"billing_admin.{e}": "billing_admin.payments" for e in ("payments_csv", "payment_detail", "settings")},
+    "ratings.introduction_new": "ratings.value",
 }
 
 MEMBER_VIEWS = {

@@ -29,21 +29,6 @@ bp = Blueprint("meetups_admin", __name__)
 PAST_SHOWN = 24
 
 
-def _register_tabs() -> None:
-    """Keep the Meetups / Attendance tab marked on our sub-pages (foundation's sub-nav)."""
-    try:
-        from groups.admin import TAB_OF
-    except ImportError:
-        return
-    for endpoint in ("new", "season", "detail", "edit", "message"):
-        TAB_OF.setdefault(f"meetups_admin.{endpoint}", "meetups_admin.index")
-    for endpoint in ("attendance", "checkin_code", "history"):
-        TAB_OF.setdefault(f"meetups_admin.{endpoint}", "meetups_admin.attendance_home")
-
-
-_register_tabs()
-
-
 def _meetup(group: Group, meetup_id: int) -> Meetup:
     meetup = db.session.scalars(
         select(Meetup).where(Meetup.id == meetup_id, Meetup.group_id == group.id)

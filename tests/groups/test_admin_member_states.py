@@ -8,7 +8,7 @@ def test_member_list_flags_members_over_the_absence_rule(client, auth, db, make_
     group = make_group(absence_limit=1, absence_months=6)
     from groups.models import Membership
 
-    absent = make_member(group, name="Alma Absent")
+    make_member(group, name="Alma Absent")
     present = make_member(group, name="Per Present")
     for membership in db.session.query(Membership).filter_by(group_id=group.id):
         membership.joined_at = utcnow() - timedelta(weeks=20)
