@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, delete, distinct, func, or_, select
+from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select
 
 from common.db import utcnow
 from extensions import db
@@ -552,10 +554,75 @@ def member_input(group: Group, season: Season, user_id: int, is_payer: bool, now
     )
 
 
+# The season's aggregates are cached per worker, keyed by a fingerprint of
+# everything they are computed from (one cheap indexed query): a new or edited
+# rating, click, introduction, outcome, membership, check-in or ended meetup
+# changes the fingerprint, so the report is never stale in what it counts. The
+# TTL bounds staleness of mere labels (a renamed meetup or introducer).
+SEASON_CACHE_TTL = 300.0
+SEASON_CACHE_SIZE = 256
+_season_cache: dict[tuple, tuple[float, SeasonInput]] = {}
+
+
+@lru_cache(maxsize=1)
+def _fingerprint_statement():
+    gid, now = bindparam("gid"), bindparam("now", type_=Meetup.ends_at.type)
+
+    def one(*columns, where, source):
+        return select(*columns).select_from(source).where(where).scalar_subquery()
+
+    group_meetups = select(Meetup.id).where(Meetup.group_id == gid)
+    return select(
+        one(func.count(), where=Rating.group_id == gid, source=Rating),
+        one(func.max(Rating.updated_at), where=Rating.group_id == gid, source=Rating),
+        one(func.max(Rating.id), where=Rating.group_id == gid, source=Rating),
+        one(func.count(), where=Click.group_id == gid, source=Click),
+        one(func.max(Click.id), where=Click.group_id == gid, source=Click),
+        one(func.count(), where=Introduction.group_id == gid, source=Introduction),
+        one(func.max(Introduction.id), where=Introduction.group_id == gid, source=Introduction),
+        one(func.max(Introduction.accepted_at), where=Introduction.group_id == gid, source=Introduction),
+        one(func.max(Introduction.met_at), where=Introduction.group_id == gid, source=Introduction),
+        one(func.sum(case((Introduction.status == "declined", 1), else_=0)),
+            where=Introduction.group_id == gid, source=Introduction),
+        one(func.count(), where=Outcome.group_id == gid, source=Outcome),
+        one(func.max(Outcome.id), where=Outcome.group_id == gid, source=Outcome),
+        one(func.count(), where=Membership.group_id == gid, source=Membership),
+        one(func.max(Membership.updated_at), where=Membership.group_id == gid, source=Membership),
+        one(func.count(), where=and_(Meetup.group_id == gid, Meetup.ends_at <= now), source=Meetup),
+        one(func.max(Meetup.id), where=Meetup.group_id == gid, source=Meetup),
+        one(func.sum(case((Meetup.status == "cancelled", 1), else_=0)), where=Meetup.group_id == gid, source=Meetup),
+        one(func.sum(case((Meetup.attendance_taken.is_(True), 1), else_=0)),
+            where=Meetup.group_id == gid, source=Meetup),
+        one(func.count(RSVP.checked_in_at), where=RSVP.meetup_id.in_(group_meetups), source=RSVP),
+        one(func.sum(case((RSVP.response == "going", 1), else_=0)),
+            where=RSVP.meetup_id.in_(group_meetups), source=RSVP),
+    )
+
+
+def season_fingerprint(group: Group, now: datetime) -> tuple:
+    """Counts and high-water marks of every row the season's aggregates read (1 query)."""
+    row = db.session.execute(_fingerprint_statement(), {"gid": group.id, "now": now}).one()
+    return (group.fee_minor, group.currency, group.season_start, *row)
+
+
+def cached_season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
+    """``season_input`` through the per-worker cache (see SEASON_CACHE_TTL)."""
+    key = (group.id, season.key, season_fingerprint(group, now))
+    hit = _season_cache.get(key)
+    clock = monotonic()
+    if hit is not None and clock - hit[0] < SEASON_CACHE_TTL:
+        return hit[1]
+    data = season_input(group, season, now)
+    if len(_season_cache) >= SEASON_CACHE_SIZE:
+        _season_cache.pop(next(iter(_season_cache)))
+    _season_cache[key] = (clock, data)
+    return data
+
+
 def value_report(group: Group, season: Season, now: datetime, me: Membership | None = None) -> ValueReport:
     """The season's report; with ``me``, the member's own figures too."""
     thresholds = Thresholds.from_config(current_app.config)
-    data = season_input(group, season, now)
+    data = cached_season_input(group, season, now)
     mine = None
     if me is not None:
         mine = member_input(group, season, me.user_id, me.role != "host", now)
