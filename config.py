@@ -76,6 +76,9 @@ class Config:
     TOKEN_MAX_AGE_RESET = 60 * 60
     TOKEN_MAX_AGE_INVITE = 60 * 60 * 24 * 30
 
+    # Public address of the site for links in emails (e.g. https://nq.example.com).
+    BASE_URL = os.environ.get("BASE_URL") or None
+
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None

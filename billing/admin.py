@@ -123,7 +123,8 @@ def payments(slug: str) -> ResponseReturnValue:
                 by_membership[seat.membership_id] = p
     outstanding = list(db.session.scalars(
         select(Payment)
-        .where(Payment.group_id == group.id, Payment.provider == "invoice", Payment.status == "pending")
+        .where(Payment.group_id == group.id, Payment.provider == "invoice", Payment.status == "pending",
+               Payment.invoice.has())
         .options(selectinload(Payment.seats), selectinload(Payment.invoice))
         .order_by(Payment.created_at)
     ))

@@ -56,7 +56,7 @@ class CheckoutForm(FlaskForm):
 
 class RefundForm(FlaskForm):
     amount = DecimalField(_l("Amount to refund"), places=2,
-                          validators=[InputRequired(), NumberRange(min=Decimal("0.01"))])
+                          validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("10000000"))])
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=200)])
 
 

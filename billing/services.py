@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from billing.models import GroupBilling, Payment, PaymentSeat, Refund
 from billing.seasons import Season, billing_settings, quote
 from common.db import utcnow
+from common.urls import external_url
 from extensions import db
 from groups.models import HOST_ROLES, Group, Membership
 from members.models import User
@@ -323,12 +323,3 @@ def _queue_receipt(payment: Payment) -> None:
     for email in sorted(r for r in recipients if r):
         queue_email(email, _("Receipt: your %(group)s membership is paid", group=payment.group_name),
                     "payment_receipt", context, dedupe_key=f"payment-receipt:{payment.id}:{email}")
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL, also outside a request (``flask tick``: BASE_URL or localhost)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from common.audit import record_audit
 from common.db import utcnow
 from common.formatting import fmt_span
+from common.urls import external_url
 from extensions import db
 from groups.meetups_models import RSVP, Meetup
 from groups.models import Group, Membership
@@ -302,15 +303,6 @@ def _email_context(meetup: Meetup) -> dict:
         "address": meetup.address,
         "url": external_url("meetups.detail", slug=group.slug, meetup_id=meetup.id),
     }
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL, also outside a request (``flask tick``), based on ``BASE_URL``."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base_url = current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
-    with current_app.test_request_context(base_url=base_url):
-        return url_for(endpoint, _external=True, **values)
 
 
 # Attendance ---------------------------------------------------------------

@@ -11,11 +11,12 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select
 
 from common.db import utcnow
+from common.urls import external_url
 from extensions import db
 from groups.connections import group_pairs
 from groups.meetups_models import RSVP, Meetup
@@ -205,15 +206,6 @@ def read_rating_token(token: str | None, meetup: Meetup, now: datetime) -> int |
     if now >= window_closes(meetup):
         return None
     return payload["u"]
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL, also from `flask tick` (no request): base from PUBLIC_BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
 
 
 def rating_link(meetup: Meetup, slug: str, user_id: int) -> str:

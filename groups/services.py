@@ -13,13 +13,14 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from common.audit import AuditEntry, record_audit
 from common.db import utcnow
+from common.urls import external_url
 from extensions import db
 from groups.models import HOST_ROLES, SEAT_STATUSES, Group, Invite, Membership
 from members.models import Profile, User, normalise_email
@@ -262,7 +263,7 @@ def _notify_hosts_of_application(group: Group, applicant: User, membership: Memb
                 "group": group.name,
                 "motivation": membership.motivation,
                 "contribution": membership.contribution,
-                "url": url_for("group_admin.home", slug=group.slug, _external=True),
+                "url": external_url("group_admin.home", slug=group.slug),
             },
         )
 
@@ -284,7 +285,7 @@ def approve(membership: Membership, actor: User) -> Membership:
             "name": membership.user.name,
             "group": group.name,
             "awaiting_payment": membership.status == "approved",
-            "url": url_for("groups.show", slug=group.slug, _external=True),
+            "url": external_url("groups.show", slug=group.slug),
         },
     )
     db.session.flush()
@@ -302,7 +303,7 @@ def decline(membership: Membership, actor: User) -> Membership:
         _("Your application to %(group)s", group=group.name),
         "group_application_declined",
         {"name": membership.user.name, "group": group.name,
-         "url": url_for("groups.index", _external=True)},
+         "url": external_url("groups.index")},
     )
     db.session.flush()
     return membership
@@ -395,7 +396,7 @@ def invite(group: Group, email: str, actor: User) -> Invite:
             "group": group.name,
             "city": group.city,
             "description": group.description[:600],
-            "url": url_for("groups.invite_accept", token=invite_token(invite_row), _external=True),
+            "url": external_url("groups.invite_accept", token=invite_token(invite_row)),
         },
     )
     db.session.flush()

@@ -1,11 +1,12 @@
 """Account verbs: register, verify, reset, change password/email, profile."""
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from common.db import utcnow
+from common.urls import external_url
 from extensions import db
 from members.models import Company, Profile, User, email_equals, normalise_email
 from members.security import fingerprint, hash_password, make_token, read_token
@@ -43,8 +44,8 @@ def register_user(email: str, password: str, name: str) -> User | None:
             existing.email,
             _("Someone tried to register with your email"),
             "account_exists",
-            {"name": existing.name, "login_url": url_for("auth.login", _external=True),
-             "reset_url": url_for("auth.reset_request", _external=True)},
+            {"name": existing.name, "login_url": external_url("auth.login"),
+             "reset_url": external_url("auth.reset_request")},
         )
         return None
     user = create_user(email, password, name)
@@ -62,7 +63,7 @@ def send_verification(user: User) -> None:
         user.email,
         _("Confirm your email for NQ"),
         "verify_email",
-        {"name": user.name, "url": url_for("auth.verify", token=token, _external=True)},
+        {"name": user.name, "url": external_url("auth.verify", token=token)},
     )
 
 
@@ -94,7 +95,7 @@ def request_password_reset(email: str) -> None:
         user.email,
         _("Reset your NQ password"),
         "reset_password",
-        {"name": user.name, "url": url_for("auth.reset_password", token=token, _external=True)},
+        {"name": user.name, "url": external_url("auth.reset_password", token=token)},
     )
 
 
@@ -128,7 +129,7 @@ def request_email_change(user: User, new_email: str) -> None:
         new_email,
         _("Confirm your new email for NQ"),
         "confirm_email_change",
-        {"name": user.name, "url": url_for("auth.confirm_email", token=token, _external=True)},
+        {"name": user.name, "url": external_url("auth.confirm_email", token=token)},
     )
     queue_email(
         user.email,

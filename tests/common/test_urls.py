@@ -1,0 +1,27 @@
+"""Links in emails: BASE_URL wins over the request's Host header (no reset-link poisoning)."""
+from tests.conftest import outbox_messages
+
+
+def test_reset_link_uses_base_url_not_a_forged_host(app, client, make_user, monkeypatch):
+    user = make_user(email="victim@example.com")
+    monkeypatch.setitem(app.config, "BASE_URL", "https://nq.example.com")
+    import re
+
+    html = client.get("/reset-password", base_url="http://evil.example").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    response = client.post("/reset-password", data={"email": user.email, "csrf_token": token},
+                           base_url="http://evil.example")
+    assert response.status_code == 200
+    (message,) = outbox_messages(user.email)
+    assert message.context["url"].startswith("https://nq.example.com/reset-password/")
+
+
+def test_links_from_flask_tick_use_base_url(app, monkeypatch):
+    from common.urls import external_url
+
+    monkeypatch.setitem(app.config, "BASE_URL", "https://nq.example.com")
+    with app.app_context():
+        assert external_url("groups.show", slug="x") == "https://nq.example.com/groups/x"
+    monkeypatch.setitem(app.config, "BASE_URL", None)
+    with app.app_context():
+        assert external_url("groups.show", slug="x") == "http://127.0.0.1:5000/groups/x"
