@@ -12,6 +12,7 @@ from common.db import utcnow
 from common.sections import Section, admin_home_section, dashboard_section, group_page_section
 from extensions import db
 from groups.models import Group, Membership
+from groups.services import my_memberships
 
 
 @dashboard_section(order=5)
@@ -20,10 +21,7 @@ def pay_membership_card(user: Any) -> Section:
     if not getattr(user, "is_authenticated", False):
         return None
     today = utcnow().date()
-    memberships = list(db.session.scalars(
-        select(Membership).where(Membership.user_id == user.id,
-                                 Membership.status.in_(("approved", "active", "lapsed")))
-    ))
+    memberships = [m for m in my_memberships(user.id) if m.status in ("approved", "active", "lapsed")]
     due = []
     for membership in memberships:
         season = season_due(membership.group, membership, today)

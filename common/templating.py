@@ -1,6 +1,8 @@
 """Template globals shared by every page (navigation, status words)."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Flask, current_app, g
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -43,6 +45,11 @@ NAV_LINKS = (
 
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status.replace("_", " ").capitalize()))
+
+
+class HostedGroup(NamedTuple):
+    slug: str
+    name: str
 
 
 def hosted_groups() -> list:

@@ -150,8 +150,14 @@ def connections_of(user_id: int) -> list[Connection]:
     )
 
 
-def connection_counts(user_id: int) -> tuple[int, int]:
-    """(connections, deep relationships) of a member, in one query plus one for introductions."""
+def connection_counts(
+    user_id: int, intro_rows: list[tuple[int, int, str]] | None = None
+) -> tuple[int, int]:
+    """(connections, deep relationships) of a member, in one query plus one for introductions.
+
+    ``intro_rows`` — (member_a_id, member_b_id, status) of the member's
+    introductions — saves the second query when the caller already has them.
+    """
     c1, c2, on = _mutual()
     rows = db.session.execute(
         select(c1.to_user_id, func.count(distinct(c1.meetup_id)))
@@ -160,12 +166,14 @@ def connection_counts(user_id: int) -> tuple[int, int]:
         .group_by(c1.to_user_id)
     ).all()
     counts = {other: n for other, n in rows}
-    intro_rows = db.session.execute(
-        select(Introduction.member_a_id, Introduction.member_b_id, Introduction.status).where(
-            or_(Introduction.member_a_id == user_id, Introduction.member_b_id == user_id),
-            Introduction.status.in_(("accepted", "met")),
-        )
-    ).all()
+    if intro_rows is None:
+        intro_rows = db.session.execute(
+            select(Introduction.member_a_id, Introduction.member_b_id, Introduction.status).where(
+                or_(Introduction.member_a_id == user_id, Introduction.member_b_id == user_id),
+                Introduction.status.in_(("accepted", "met")),
+            )
+        ).all()
+    intro_rows = [row for row in intro_rows if row[2] in ("accepted", "met")]
     met: set[int] = set()
     for a, b, status in intro_rows:
         other = b if a == user_id else a

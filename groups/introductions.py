@@ -79,22 +79,33 @@ def propose_introduction(
     return intro
 
 
-def pending_for(user_id: int) -> list[Introduction]:
-    """Introductions waiting for this member's answer (1 query)."""
-    intros = db.session.scalars(
+def involving(user_id: int) -> list[Introduction]:
+    """The member's proposed, accepted and met introductions, with names (1 query)."""
+    return list(db.session.scalars(
         select(Introduction)
         .options(joinedload(Introduction.member_a), joinedload(Introduction.member_b),
                  joinedload(Introduction.introducer))
         .where(
-            Introduction.status == "proposed",
-            or_(
-                (Introduction.member_a_id == user_id) & Introduction.accepted_a.is_(False),
-                (Introduction.member_b_id == user_id) & Introduction.accepted_b.is_(False),
-            ),
+            Introduction.status.in_(("proposed", "accepted", "met")),
+            or_(Introduction.member_a_id == user_id, Introduction.member_b_id == user_id),
         )
         .order_by(Introduction.created_at.desc())
-    ).unique()
-    return list(intros)
+    ).unique())
+
+
+def awaiting_answer(intros: list[Introduction], user_id: int) -> list[Introduction]:
+    """Of ``intros``, those proposed and not yet accepted by this member."""
+    return [
+        intro for intro in intros
+        if intro.status == "proposed"
+        and ((intro.member_a_id == user_id and not intro.accepted_a)
+             or (intro.member_b_id == user_id and not intro.accepted_b))
+    ]
+
+
+def pending_for(user_id: int) -> list[Introduction]:
+    """Introductions waiting for this member's answer (1 query)."""
+    return awaiting_answer(involving(user_id), user_id)
 
 
 def _load_for(intro_id: int, user_id: int) -> Introduction:

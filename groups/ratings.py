@@ -369,9 +369,12 @@ def dashboard_rate_card(user):
 
 @dashboard_section(order=40)
 def dashboard_connections_card(user):
-    """My connections, deep relationships and introductions waiting for me (3 queries)."""
-    connections, deep = connection_counts(user.id)
-    pending = intro_services.pending_for(user.id)
+    """My connections, deep relationships and introductions waiting for me (2 queries)."""
+    intros = intro_services.involving(user.id)
+    connections, deep = connection_counts(
+        user.id, [(i.member_a_id, i.member_b_id, i.status) for i in intros]
+    )
+    pending = intro_services.awaiting_answer(intros, user.id)
     if not connections and not pending:
         return None
     return "ratings/_dashboard_connections.html", {

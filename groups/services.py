@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.orm import aliased
@@ -497,14 +497,24 @@ def group_tags(members: list[Membership]) -> list[str]:
 
 
 def my_memberships(user_id: int) -> list[Membership]:
-    """The user's current and pending memberships with their groups (one query)."""
-    return list(
+    """The user's current and pending memberships with their groups (one query per request).
+
+    Inside a request the list is kept on ``g``: the dashboard and its
+    sections all ask for it.
+    """
+    key = f"memberships_of_{user_id}"
+    if has_request_context() and key in g:
+        return g.get(key)
+    rows = list(
         db.session.scalars(
             select(Membership)
             .where(Membership.user_id == user_id, Membership.status.in_(("applied", "approved", "active", "lapsed")))
             .order_by(Membership.applied_at.desc())
         ).unique()
     )
+    if has_request_context():
+        setattr(g, key, rows)
+    return rows
 
 
 def pending_counts_for_host(user_id: int) -> dict[int, int]:

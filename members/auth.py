@@ -1,7 +1,9 @@
 """Register, log in/out, verify email, reset and change password or email."""
 from __future__ import annotations
 
+import json
 import time
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import (
@@ -9,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -17,7 +20,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
+from common.templating import HostedGroup
 from extensions import db, limiter, login_manager
 from members import services
 from members.forms import (
@@ -28,7 +34,7 @@ from members.forms import (
     RegisterForm,
     ResetRequestForm,
 )
-from members.models import User
+from members.models import Profile, User
 from members.security import burn_password_check, check_password, hash_password, needs_rehash
 
 bp = Blueprint("auth", __name__)
@@ -40,10 +46,39 @@ def load_user(user_id: str) -> User | None:
     uid, _sep, version = user_id.partition(":")
     if not uid.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(uid))
-    if user is None or user.session_version != int(version) or user.is_deactivated:
+    row = db.session.execute(_user_statement(db.engine.dialect.name), {"uid": int(uid)}).first()
+    if row is None:
         return None
+    user, hosted = row
+    if user.session_version != int(version) or user.is_deactivated:
+        return None
+    # The top bar's admin links come with the user: one query for both.
+    if isinstance(hosted, str):
+        hosted = json.loads(hosted)
+    g.hosted_groups = sorted((HostedGroup(slug, name) for slug, name in hosted or []), key=lambda h: h.name)
     return user
+
+
+@lru_cache(maxsize=4)
+def _user_statement(dialect: str):
+    """The user with profile, and the groups they host as a JSON list of [slug, name]."""
+    from groups.models import HOST_ROLES, Group, Membership
+
+    pair = (func.json_build_array if dialect == "postgresql" else func.json_array)(Group.slug, Group.name)
+    aggregate = (func.json_agg if dialect == "postgresql" else func.json_group_array)(pair)
+    hosted = (
+        select(aggregate)
+        .select_from(Membership)
+        .join(Group, Group.id == Membership.group_id)
+        .where(Membership.user_id == User.id, Membership.role.in_(HOST_ROLES), Membership.status == "active")
+        .correlate(User)
+        .scalar_subquery()
+    )
+    return (
+        select(User, hosted)
+        .where(User.id == bindparam("uid"))
+        .options(joinedload(User.profile).lazyload(Profile.company))
+    )
 
 
 def safe_next(target: str | None) -> str | None:

@@ -52,7 +52,8 @@ def dashboard():
     if not current_user.is_authenticated:
         return render_template("landing.html")
     memberships = group_services.my_memberships(current_user.id)
-    pending_for_host = group_services.pending_counts_for_host(current_user.id)
+    hosts_any = any(m.is_host for m in memberships)
+    pending_for_host = group_services.pending_counts_for_host(current_user.id) if hosts_any else {}
     invites = list(
         db.session.scalars(
             select(Invite).where(
