@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
@@ -463,6 +463,33 @@ def memberships_of_group(group_id: int, statuses: tuple[str, ...] | None = None)
         case((Membership.role == "host", 0), (Membership.role == "co-host", 1), else_=2), User.name
     )
     return list(db.session.scalars(query).unique())
+
+
+class Face(NamedTuple):
+    """Just enough of a member to draw an avatar."""
+
+    id: int
+    name: str
+    photo_filename: str | None
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.split() if p]
+        return ("".join(p[0] for p in parts[:2]) or "?").upper()
+
+
+def member_preview(group_id: int, limit: int = 12) -> list[Face]:
+    """The first active members by name — the group page's row of faces (1 light query)."""
+    return [
+        Face(*row) for row in db.session.execute(
+            select(User.id, User.name, Profile.photo_filename)
+            .join(Membership, Membership.user_id == User.id)
+            .outerjoin(Profile, Profile.user_id == User.id)
+            .where(Membership.group_id == group_id, Membership.status == "active")
+            .order_by(User.name)
+            .limit(limit)
+        )
+    ]
 
 
 def directory(group_id: int, tag: str = "", search: str = "") -> list[Membership]:

@@ -60,7 +60,7 @@ def show(slug: str):
     counts = services.group_counts(group.id)
     hosts = services.hosts_of(group.id)
     is_member = membership is not None and membership.status == "active"
-    preview = services.directory(group.id)[:12] if is_member else []
+    preview = services.member_preview(group.id) if is_member else []
     sections = render_sections("group_page", group, membership)
     return render_template(
         "groups/show.html",

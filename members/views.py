@@ -37,9 +37,15 @@ bp = Blueprint("members", __name__)
 def photo_url(user: User) -> str | None:
     """The access-checked URL of a user's photo (versioned by its file name), or None."""
     profile = user.profile
-    if profile is None or not profile.photo_filename:
+    return photo_url_for(user.id, profile.photo_filename if profile is not None else None)
+
+
+@bp.app_template_global()
+def photo_url_for(user_id: int, photo_filename: str | None) -> str | None:
+    """The same URL from plain columns (lists that load no profiles)."""
+    if not photo_filename:
         return None
-    return url_for("members.photo", user_id=user.id, v=profile.photo_filename[:8])
+    return url_for("members.photo", user_id=user_id, v=photo_filename[:8])
 
 
 @bp.app_template_global()
