@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
@@ -21,8 +22,12 @@ from groups.value import PairInput
 from members.models import User
 
 
+@lru_cache(maxsize=1)
 def _mutual():
-    """(c1, c2, join condition): c2 is the click mirroring c1 at the same meetup."""
+    """(c1, c2, join condition): c2 is the click mirroring c1 at the same meetup.
+
+    Built once: aliasing and comparing columns is costly, and the result is immutable.
+    """
     c1, c2 = aliased(Click), aliased(Click)
     on = and_(
         c2.meetup_id == c1.meetup_id,
