@@ -5,11 +5,13 @@ order load → check access → act.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import lazyload
 
 from extensions import db
 from groups.models import HOST_ROLES, Group, Membership
@@ -41,6 +43,18 @@ def can_manage(membership: Membership | None, user=None) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
+def _group_statement():
+    """The group by slug with the user's membership in it, in one query."""
+    return (
+        select(Group, Membership)
+        .outerjoin(Membership, and_(Membership.group_id == Group.id, Membership.user_id == bindparam("uid")))
+        .where(Group.slug == bindparam("slug"))
+        # Both ends of the membership are in the identity map already.
+        .options(lazyload(Membership.user), lazyload(Membership.group))
+    )
+
+
 def load_group(slug: str, require: Require = None) -> tuple[Group, Membership | None]:
     """The group by slug and the current user's membership (or None).
 
@@ -49,11 +63,11 @@ def load_group(slug: str, require: Require = None) -> tuple[Group, Membership | 
       an active member (403);
     - ``require="host"`` → host or co-host (or platform admin), else 403.
     """
-    group = db.session.scalars(select(Group).where(Group.slug == slug)).first()
-    if group is None:
-        abort(404)
     user_id = current_user.id if current_user.is_authenticated else None
-    membership = membership_of(user_id, group.id)
+    row = db.session.execute(_group_statement(), {"slug": slug, "uid": user_id}).first()
+    if row is None:
+        abort(404)
+    group, membership = row
     is_admin = current_user.is_authenticated and current_user.is_admin
     if not group.is_public and membership is None and not is_admin:
         abort(404)
