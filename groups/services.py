@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from common.audit import AuditEntry, record_audit
@@ -556,19 +557,26 @@ def pending_counts_for_host(user_id: int) -> dict[int, int]:
     return {group_id: count for group_id, count in rows}
 
 
-def recent_audit(group_id: int, limit: int = 10, offset: int = 0) -> list[tuple[AuditEntry, str | None, str | None]]:
-    """Audit entries with actor and target names (one query)."""
+@lru_cache(maxsize=1)
+def _recent_audit_statement():
     actor = aliased(User)
     target = aliased(User)
+    return (
+        select(AuditEntry, actor.name, target.name)
+        .outerjoin(actor, actor.id == AuditEntry.actor_id)
+        .outerjoin(target, target.id == AuditEntry.target_user_id)
+        .where(AuditEntry.group_id == bindparam("gid"))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def recent_audit(group_id: int, limit: int = 10, offset: int = 0) -> list[tuple[AuditEntry, str | None, str | None]]:
+    """Audit entries with actor and target names (one query; the statement is built once)."""
     return list(
         db.session.execute(
-            select(AuditEntry, actor.name, target.name)
-            .outerjoin(actor, actor.id == AuditEntry.actor_id)
-            .outerjoin(target, target.id == AuditEntry.target_user_id)
-            .where(AuditEntry.group_id == group_id)
-            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-            .limit(limit)
-            .offset(offset)
+            _recent_audit_statement(), {"gid": group_id, "limit": limit, "offset": offset}
         ).all()
     )
 
