@@ -21,7 +21,8 @@ from groups.meetups_forms import SelfCheckInForm
 from groups.meetups_models import RSVP, Meetup
 from groups.models import Group, Membership
 from groups.permissions import can_manage, can_see_members, load_group
-from members.models import User, new_calendar_token
+from groups.services import Face
+from members.models import Profile, User, new_calendar_token
 
 bp = Blueprint("meetups", __name__)
 
@@ -67,13 +68,16 @@ def detail(slug: str, meetup_id: int):
         # After the meetup, "who went" is who was checked in (when attendance was taken).
         went = meetup.ends_at <= now and meetup.attendance_taken
         shown = RSVP.checked_in_at.is_not(None) if went else RSVP.response == "going"
-        going = db.session.execute(
-            select(User)
-            .join(RSVP, RSVP.user_id == User.id)
-            .where(RSVP.meetup_id == meetup.id, shown)
-            .order_by(User.name)
-            .limit(GOING_SHOWN)
-        ).scalars().unique().all()
+        going = [
+            Face(*row) for row in db.session.execute(
+                select(User.id, User.name, Profile.photo_filename)
+                .join(RSVP, RSVP.user_id == User.id)
+                .outerjoin(Profile, Profile.user_id == User.id)
+                .where(RSVP.meetup_id == meetup.id, shown)
+                .order_by(User.name)
+                .limit(GOING_SHOWN)
+            )
+        ]
         waitlist_position = None
         if rsvp is not None and rsvp.response == "waitlisted":
             waitlist_position = db.session.scalar(
