@@ -6,16 +6,17 @@ never commit.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from extensions import db
 from groups.models import Group, Membership
 from groups.ratings_models import Introduction
 from groups.ratings_services import external_url
-from members.models import User
+from members.models import Profile, User
 from outbox.services import queue_email
 
 
@@ -79,18 +80,25 @@ def propose_introduction(
     return intro
 
 
-def involving(user_id: int) -> list[Introduction]:
-    """The member's proposed, accepted and met introductions, with names (1 query)."""
-    return list(db.session.scalars(
+@lru_cache(maxsize=1)
+def _involving_statement():
+    uid = bindparam("uid")
+    return (
         select(Introduction)
-        .options(joinedload(Introduction.member_a), joinedload(Introduction.member_b),
-                 joinedload(Introduction.introducer))
+        # Names and profiles of the people; their employers are never shown here.
+        .options(*(joinedload(side).joinedload(User.profile).lazyload(Profile.company)
+                   for side in (Introduction.member_a, Introduction.member_b, Introduction.introducer)))
         .where(
             Introduction.status.in_(("proposed", "accepted", "met")),
-            or_(Introduction.member_a_id == user_id, Introduction.member_b_id == user_id),
+            or_(Introduction.member_a_id == uid, Introduction.member_b_id == uid),
         )
         .order_by(Introduction.created_at.desc())
-    ).unique())
+    )
+
+
+def involving(user_id: int) -> list[Introduction]:
+    """The member's proposed, accepted and met introductions, with names (1 query)."""
+    return list(db.session.scalars(_involving_statement(), {"uid": user_id}).unique())
 
 
 def awaiting_answer(intros: list[Introduction], user_id: int) -> list[Introduction]:

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, exists, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, lazyload
 
 from common.audit import AuditEntry, record_audit
 from common.db import utcnow
@@ -538,6 +538,8 @@ def my_memberships(user_id: int) -> list[Membership]:
             select(Membership)
             .where(Membership.user_id == user_id, Membership.status.in_(("applied", "approved", "active", "lapsed")))
             .order_by(Membership.applied_at.desc())
+            # The user is the one asking: already in the identity map.
+            .options(lazyload(Membership.user))
         ).unique()
     )
     if has_request_context():
