@@ -5,10 +5,12 @@ commit, the view commits once and redirects (PRG).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from common.db import utcnow
@@ -264,18 +266,28 @@ def group_upcoming_meetups(group: Group, membership: Membership | None):
     }
 
 
+@lru_cache(maxsize=1)
+def _upcoming_statement():
+    uid = bindparam("uid")
+    return (
+        select(Meetup, RSVP.response)
+        .join(Membership, and_(Membership.group_id == Meetup.group_id, Membership.user_id == uid))
+        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == uid))
+        .where(
+            Membership.status == "active",
+            Meetup.ends_at > bindparam("now", type_=Meetup.ends_at.type),
+            Meetup.status != "held",
+        )
+        .order_by(Meetup.starts_at)
+        .limit(5)
+    )
+
+
 @dashboard_section(order=20)
 def dashboard_upcoming_meetups(user):
     """My next meetups across my groups, with my answer (two queries)."""
     now = utcnow()
-    rows = db.session.execute(
-        select(Meetup, RSVP.response)
-        .join(Membership, and_(Membership.group_id == Meetup.group_id, Membership.user_id == user.id))
-        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == user.id))
-        .where(Membership.status == "active", Meetup.ends_at > now, Meetup.status != "held")
-        .order_by(Meetup.starts_at)
-        .limit(5)
-    ).all()
+    rows = db.session.execute(_upcoming_statement(), {"uid": user.id, "now": now}).all()
     if not rows:
         has_group = db.session.scalar(
             select(Membership.id).where(Membership.user_id == user.id, Membership.status == "active").limit(1)

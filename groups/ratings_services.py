@@ -285,22 +285,30 @@ def queue_rating_requests(now: datetime) -> int:
     return queued
 
 
-def pending_ratings(user_id: int, now: datetime) -> list[tuple[Meetup, bool]]:
-    """Meetups the member may rate now: (meetup, already rated), newest first (1 query)."""
-    rows = db.session.execute(
+@lru_cache(maxsize=1)
+def _pending_ratings_statement():
+    now_type = Meetup.ends_at.type
+    return (
         select(Meetup, Rating.id)
         .join(RSVP, RSVP.meetup_id == Meetup.id)
         .join(Membership, and_(Membership.user_id == RSVP.user_id, Membership.group_id == Meetup.group_id))
         .outerjoin(Rating, and_(Rating.meetup_id == Meetup.id, Rating.user_id == RSVP.user_id))
         .where(
-            RSVP.user_id == user_id,
+            RSVP.user_id == bindparam("uid"),
             Meetup.status != "cancelled",
-            Meetup.ends_at <= now,
-            Meetup.ends_at > now - timedelta(days=60),
+            Meetup.ends_at <= bindparam("now", type_=now_type),
+            Meetup.ends_at > bindparam("since", type_=now_type),
             _attended_condition(),
             Membership.status.in_(RATER_STATUSES),
         )
         .order_by(Meetup.ends_at.desc())
+    )
+
+
+def pending_ratings(user_id: int, now: datetime) -> list[tuple[Meetup, bool]]:
+    """Meetups the member may rate now: (meetup, already rated), newest first (1 query)."""
+    rows = db.session.execute(
+        _pending_ratings_statement(), {"uid": user_id, "now": now, "since": now - timedelta(days=60)}
     ).unique().all()
     return [(m, rid is not None) for m, rid in rows if now < window_closes(m)]
 
