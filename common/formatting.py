@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
+from babel.numbers import format_currency, get_currency_symbol, parse_pattern
 from flask import Flask
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -92,16 +93,27 @@ def fmt_money(minor: int | None, currency: str = "DKK") -> str:
     )
 
 
+@lru_cache(maxsize=64)
+def _pattern(fmt: str):
+    """Babel parses a number pattern on every call; parse each one once."""
+    return parse_pattern(fmt)
+
+
+@lru_cache(maxsize=16)
+def _babel_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
 def fmt_number(value: float | int | None, digits: int = 1) -> str:
     if value is None:
         return "—"
-    return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=_locale())
+    return _pattern(f"#,##0.{'0' * digits}" if digits else "#,##0").apply(value, _babel_locale(_locale()))
 
 
 def fmt_percent(value: float | None) -> str:
     if value is None:
         return "—"
-    return format_percent(value, format="#,##0 %", locale=_locale())
+    return _pattern("#,##0 %").apply(value, _babel_locale(_locale()))
 
 
 def init_formatting(app: Flask) -> None:

@@ -83,13 +83,14 @@ def request_translations():
     Flask-Babel resolves the context, locale and catalog on every ``_()``
     call (about 9 µs); a page has a hundred strings.
     """
-    babel_ctx = g.get("_flask_babel")
+    ctx = g._get_current_object()
+    babel_ctx = getattr(ctx, "_flask_babel", None)
     locale = getattr(babel_ctx, "babel_locale", None)
-    cached = g.get("nq_translations")
+    cached = getattr(ctx, "nq_translations", None)
     if cached is not None and locale is not None and cached[0] is locale:
         return cached[1]
     translations = get_translations()
-    g.nq_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
+    ctx.nq_translations = (getattr(getattr(ctx, "_flask_babel", None), "babel_locale", None), translations)
     return translations
 
 

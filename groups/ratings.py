@@ -221,7 +221,7 @@ def introduction_new(slug: str):
             return redirect(url_for("ratings.value", slug=group.slug))
     return render_template(
         "ratings/introduction_new.html", group=group, form=form,
-        is_host=can_manage(membership, current_user), admin_layout=_admin_layout(),
+        is_host=can_manage(membership, current_user), admin_layout=True,
     )
 
 
@@ -287,10 +287,6 @@ def outcome_new(slug: str):
 
 # --------------------------------------------------------------------------- value report
 
-def _admin_layout() -> bool:
-    return "groups/admin/_layout.html" in current_app.jinja_env.list_templates()
-
-
 def _season_arg(group: Group, seasons: list[services.Season]) -> services.Season:
     key = request.args.get("season", type=int)
     if key is None:
@@ -332,7 +328,7 @@ def value(slug: str):
         group=group, report=report, g_=report.group, me=report.me, view=view,
         seasons=seasons, chart=charts[0], chart_narrow=charts[1],
         comments=[(titles[m], texts) for m, texts in comments],
-        is_host=is_host, is_member=is_member, admin_layout=is_host and _admin_layout(),
+        is_host=is_host, is_member=is_member, admin_layout=is_host,
         outcome_labels=OUTCOME_KIND_LABELS,
     )
 
