@@ -68,8 +68,18 @@ def _fix_sequences(models) -> None:
         ))
 
 
-def seed_large(seed: int = 2026) -> dict[str, int]:
-    """Insert the large data set in the current transaction; returns row counts."""
+def seed_large(
+    seed: int = 2026,
+    groups_n: int = GROUPS,
+    members_per_group: int = MEMBERS_PER_GROUP,
+    past_meetups: int = PAST_MEETUPS,
+    upcoming_meetups: int = UPCOMING_MEETUPS,
+) -> dict[str, int]:
+    """Insert the data set in the current transaction; returns row counts.
+
+    The defaults make the benchmark's large seed; tests pass small numbers to
+    get the same shape at any scale.
+    """
     rng = random.Random(seed)
     now = utcnow()
     password_hash = hash_password(PASSWORD)  # one hash, shared: seeding stays fast
@@ -82,21 +92,21 @@ def seed_large(seed: int = 2026) -> dict[str, int]:
                           "address": f"Vestergade {company_id}, 1456 København K", "created_at": now})
 
     user_id = 0
-    season_start = (now - timedelta(days=PAST_MEETUPS * 30 + 20)).date()
+    season_start = (now - timedelta(days=past_meetups * 30 + 20)).date()
     group_members: dict[int, list[int]] = {}
-    for group_id in range(1, GROUPS + 1):
+    for group_id in range(1, groups_n + 1):
         tz = "Europe/Copenhagen"
         groups.append({
             "id": group_id, "name": f"{CITIES[group_id % len(CITIES)]} Circle {group_id}", "slug": f"circle-{group_id}",
             "description": "A peer group of leaders who meet monthly to help each other grow.",
             "city": CITIES[group_id % len(CITIES)], "timezone": tz, "currency": "DKK", "fee_minor": 800000,
             "season_start": season_start, "season_end": season_start + timedelta(days=364),
-            "member_cap": MEMBERS_PER_GROUP + 10, "visibility": "public", "join_policy": "apply",
+            "member_cap": members_per_group + 10, "visibility": "public", "join_policy": "apply",
             "one_per_industry": False, "rating_window_days": 14, "absence_limit": 3, "absence_months": 6,
             "created_at": now,
         })
         ids = []
-        for index in range(MEMBERS_PER_GROUP):
+        for index in range(members_per_group):
             user_id += 1
             ids.append(user_id)
             first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -133,11 +143,11 @@ def seed_large(seed: int = 2026) -> dict[str, int]:
     for group_id, ids in group_members.items():
         local = ZoneInfo("Europe/Copenhagen")
         buddies = {uid: rng.sample(ids, 3) for uid in ids}  # whom each member tends to click with
-        for number in range(PAST_MEETUPS + UPCOMING_MEETUPS):
+        for number in range(past_meetups + upcoming_meetups):
             meetup_id += 1
             day = season_start + timedelta(days=30 * number + 10)
             starts = datetime.combine(day, time(17, 0), tzinfo=local).astimezone(UTC)
-            held = number < PAST_MEETUPS
+            held = number < past_meetups
             meetups.append({
                 "id": meetup_id, "group_id": group_id, "title": f"Meetup {number + 1}: {rng.choice(TAGS).title()}",
                 "starts_at": starts, "ends_at": starts + timedelta(hours=2, minutes=30), "place": "Nordhavn Hub",

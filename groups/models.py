@@ -107,7 +107,11 @@ class Membership(db.Model):
 
 class Invite(db.Model):
     __tablename__ = "invite"
-    __table_args__ = (Index("ix_invite_group_email", "group_id", "email"),)
+    __table_args__ = (
+        Index("ix_invite_group_email", "group_id", "email"),
+        # The dashboard looks up invitations by address alone.
+        Index("ix_invite_email", "email"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("group.id", ondelete="CASCADE"))
