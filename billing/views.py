@@ -208,16 +208,22 @@ def cancelled(slug: str, payment_id: int) -> ResponseReturnValue:
     return render_template("billing/cancelled.html", group=group, payment=payment, step=2)
 
 
-@bp.get("/payments/<int:payment_id>")
-@login_required
-def done(payment_id: int) -> ResponseReturnValue:
-    """Where a checkout ends: paid, awaiting the transfer, or still processing."""
+def _load_payment(payment_id: int) -> tuple[Payment, list]:
+    """The payment and its seats: 404 if unknown, 403 unless the payer or a seat's member."""
     payment = db.session.get(Payment, payment_id)
     if payment is None:
         abort(404)
     seats = seats_of(payment.id)
     if not _can_see_payment(payment, seats):
         abort(403)
+    return payment, seats
+
+
+@bp.get("/payments/<int:payment_id>")
+@login_required
+def done(payment_id: int) -> ResponseReturnValue:
+    """Where a checkout ends: paid, awaiting the transfer, or still processing."""
+    payment, seats = _load_payment(payment_id)
     group = db.session.get(Group, payment.group_id) if payment.group_id else None
     invoice = _invoice_of(payment.id)
     return render_template("billing/done.html", payment=payment, seats=seats, group=group,
@@ -265,12 +271,7 @@ def invoice(number: str) -> ResponseReturnValue:
 @bp.get("/payments/<int:payment_id>/receipt")
 @login_required
 def receipt(payment_id: int) -> ResponseReturnValue:
-    payment = db.session.get(Payment, payment_id)
-    if payment is None:
-        abort(404)
-    seats = seats_of(payment.id)
-    if not _can_see_payment(payment, seats):
-        abort(403)
+    payment, seats = _load_payment(payment_id)
     if payment.status not in ("paid", "partially_refunded", "refunded", "waived"):
         abort(404)
     refunds = list(payment_refunds(payment.id))
