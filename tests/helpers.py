@@ -1,24 +1,37 @@
 """Small helpers shared by test modules."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
 
 
 @contextmanager
-def capture_queries() -> Iterator[list[tuple[str, object]]]:
-    """Collect (statement, parameters) of every SQL statement issued inside the block."""
+def _listening(record: Callable[[str, object], None]) -> Iterator[None]:
     from extensions import db
 
-    statements: list[tuple[str, object]] = []
-
     def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
+        record(statement, parameters)
 
     event.listen(db.engine, "before_cursor_execute", before)
     try:
-        yield statements
+        yield
     finally:
         event.remove(db.engine, "before_cursor_execute", before)
+
+
+@contextmanager
+def capture_queries() -> Iterator[list[tuple[str, object]]]:
+    """Collect (statement, parameters) of every SQL statement issued inside the block."""
+    found: list[tuple[str, object]] = []
+    with _listening(lambda statement, parameters: found.append((statement, parameters))):
+        yield found
+
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    """Collect the text of every SQL statement issued inside the block."""
+    found: list[str] = []
+    with _listening(lambda statement, _parameters: found.append(statement)):
+        yield found

@@ -5,16 +5,14 @@ Import into a test module with ``from tests.groups.ratings_fixtures import *``
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from common.db import utcnow
+from tests.helpers import count_queries  # noqa: F401 (re-exported)
 
 __all__ = ["Scenario", "count_queries", "rate_as", "scenario"]
 
@@ -33,23 +31,6 @@ def rate_as(meetup, user, *, fit: int = 4, chemistry: int = 4, worth_time: bool 
     )
     db.session.commit()
     return rating
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """Collect the SQL statements issued inside the block."""
-    from extensions import db
-
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 @dataclass

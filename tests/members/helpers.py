@@ -2,28 +2,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from sqlalchemy import event
-
-from extensions import db
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """Collect every SQL statement the engine executes inside the block."""
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+from tests.helpers import count_queries  # noqa: F401 (re-exported)
 
 
 def png_bytes(width: int = 300, height: int = 200, color: str = "red") -> bytes:
