@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select
+from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select, true
 
 from common.db import utcnow
 from common.urls import external_url
@@ -566,37 +566,31 @@ _season_cache: dict[tuple, tuple[float, SeasonInput]] = {}
 
 @lru_cache(maxsize=1)
 def _fingerprint_statement():
+    """One row of counts and high-water marks; each table is read once (one-row subqueries)."""
     gid, now = bindparam("gid"), bindparam("now", type_=Meetup.ends_at.type)
-
-    def one(*columns, where, source):
-        return select(*columns).select_from(source).where(where).scalar_subquery()
-
     group_meetups = select(Meetup.id).where(Meetup.group_id == gid)
-    return select(
-        one(func.count(), where=Rating.group_id == gid, source=Rating),
-        one(func.max(Rating.updated_at), where=Rating.group_id == gid, source=Rating),
-        one(func.max(Rating.id), where=Rating.group_id == gid, source=Rating),
-        one(func.count(), where=Click.group_id == gid, source=Click),
-        one(func.max(Click.id), where=Click.group_id == gid, source=Click),
-        one(func.count(), where=Introduction.group_id == gid, source=Introduction),
-        one(func.max(Introduction.id), where=Introduction.group_id == gid, source=Introduction),
-        one(func.max(Introduction.accepted_at), where=Introduction.group_id == gid, source=Introduction),
-        one(func.max(Introduction.met_at), where=Introduction.group_id == gid, source=Introduction),
-        one(func.sum(case((Introduction.status == "declined", 1), else_=0)),
-            where=Introduction.group_id == gid, source=Introduction),
-        one(func.count(), where=Outcome.group_id == gid, source=Outcome),
-        one(func.max(Outcome.id), where=Outcome.group_id == gid, source=Outcome),
-        one(func.count(), where=Membership.group_id == gid, source=Membership),
-        one(func.max(Membership.updated_at), where=Membership.group_id == gid, source=Membership),
-        one(func.count(), where=and_(Meetup.group_id == gid, Meetup.ends_at <= now), source=Meetup),
-        one(func.max(Meetup.id), where=Meetup.group_id == gid, source=Meetup),
-        one(func.sum(case((Meetup.status == "cancelled", 1), else_=0)), where=Meetup.group_id == gid, source=Meetup),
-        one(func.sum(case((Meetup.attendance_taken.is_(True), 1), else_=0)),
-            where=Meetup.group_id == gid, source=Meetup),
-        one(func.count(RSVP.checked_in_at), where=RSVP.meetup_id.in_(group_meetups), source=RSVP),
-        one(func.sum(case((RSVP.response == "going", 1), else_=0)),
-            where=RSVP.meetup_id.in_(group_meetups), source=RSVP),
-    )
+    parts = [
+        select(func.count(), func.max(Rating.updated_at), func.max(Rating.id)).where(Rating.group_id == gid),
+        select(func.count(), func.max(Click.id)).where(Click.group_id == gid),
+        select(
+            func.count(), func.max(Introduction.id), func.max(Introduction.accepted_at),
+            func.max(Introduction.met_at), func.sum(case((Introduction.status == "declined", 1), else_=0)),
+        ).where(Introduction.group_id == gid),
+        select(func.count(), func.max(Outcome.id)).where(Outcome.group_id == gid),
+        select(func.count(), func.max(Membership.updated_at)).where(Membership.group_id == gid),
+        select(
+            func.count(), func.sum(case((Meetup.ends_at <= now, 1), else_=0)), func.max(Meetup.id),
+            func.sum(case((Meetup.status == "cancelled", 1), else_=0)),
+            func.sum(case((Meetup.attendance_taken.is_(True), 1), else_=0)),
+        ).where(Meetup.group_id == gid),
+        select(func.count(RSVP.checked_in_at), func.sum(case((RSVP.response == "going", 1), else_=0)))
+        .where(RSVP.meetup_id.in_(group_meetups)),
+    ]
+    subqueries = [part.subquery(f"fp{n}") for n, part in enumerate(parts)]
+    joined = subqueries[0]
+    for subquery in subqueries[1:]:  # one row each: a cross join is the intent
+        joined = joined.join(subquery, true())
+    return select(*(column for sq in subqueries for column in sq.c)).select_from(joined)
 
 
 def season_fingerprint(group: Group, now: datetime) -> tuple:
