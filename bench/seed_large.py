@@ -145,9 +145,11 @@ def seed_large(
         buddies = {uid: rng.sample(ids, 3) for uid in ids}  # whom each member tends to click with
         for number in range(past_meetups + upcoming_meetups):
             meetup_id += 1
-            day = season_start + timedelta(days=30 * number + 10)
-            starts = datetime.combine(day, time(17, 0), tzinfo=local).astimezone(UTC)
             held = number < past_meetups
+            # Held meetups monthly from the season's start; upcoming ones from next week on.
+            day = (season_start + timedelta(days=30 * number + 10) if held
+                   else now.date() + timedelta(days=7 + 30 * (number - past_meetups)))
+            starts = datetime.combine(day, time(17, 0), tzinfo=local).astimezone(UTC)
             meetups.append({
                 "id": meetup_id, "group_id": group_id, "title": f"Meetup {number + 1}: {rng.choice(TAGS).title()}",
                 "starts_at": starts, "ends_at": starts + timedelta(hours=2, minutes=30), "place": "Nordhavn Hub",

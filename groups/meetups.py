@@ -50,16 +50,22 @@ def _my_rsvp(meetup_id: int) -> RSVP | None:
     ).first()
 
 
+@lru_cache(maxsize=1)
+def _detail_statement():
+    """The meetup of the group, with the user's RSVP if any."""
+    return (
+        select(Meetup, RSVP)
+        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == bindparam("uid")))
+        .where(Meetup.id == bindparam("mid"), Meetup.group_id == bindparam("gid"))
+    )
+
+
 @bp.route("/groups/<slug>/meetups/<int:meetup_id>")
 def detail(slug: str, meetup_id: int):
     """Details for members; title and date only for everyone else (public groups)."""
     group, membership = load_group(slug)
     user_id = current_user.id if current_user.is_authenticated else -1
-    found = db.session.execute(
-        select(Meetup, RSVP)
-        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == user_id))
-        .where(Meetup.id == meetup_id, Meetup.group_id == group.id)
-    ).first()
+    found = db.session.execute(_detail_statement(), {"uid": user_id, "mid": meetup_id, "gid": group.id}).first()
     if found is None:
         abort(404)
     meetup, rsvp = found

@@ -119,10 +119,13 @@ def check_can_rate(meetup: Meetup, user_id: int, now: datetime) -> bool:
 
 # --------------------------------------------------------------------------- rating
 
+@lru_cache(maxsize=1)
+def _rating_of_statement():
+    return select(Rating).where(Rating.meetup_id == bindparam("mid"), Rating.user_id == bindparam("uid"))
+
+
 def rating_of(meetup_id: int, user_id: int) -> Rating | None:
-    return db.session.scalars(
-        select(Rating).where(Rating.meetup_id == meetup_id, Rating.user_id == user_id)
-    ).first()
+    return db.session.scalars(_rating_of_statement(), {"mid": meetup_id, "uid": user_id}).first()
 
 
 def clicks_of(meetup_id: int, user_id: int) -> set[int]:
