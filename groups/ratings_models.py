@@ -73,6 +73,8 @@ class Click(db.Model):
         UniqueConstraint("meetup_id", "from_user_id", "to_user_id", name="uq_click"),
         CheckConstraint("from_user_id <> to_user_id", name="click_not_self"),
         Index("ix_click_to", "to_user_id", "meetup_id"),
+        # A member's own clicks (connections, the dashboard card).
+        Index("ix_click_from", "from_user_id", "meetup_id"),
         Index("ix_click_group", "group_id"),
     )
 
