@@ -353,16 +353,21 @@ def _int(value: Any) -> int:
     return int(value or 0)
 
 
-def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
-    """Read every aggregate of the season in a constant number of queries (6)."""
-    since, until = season_bounds(group, season)
-    in_season = and_(
+def _held_in_season(group: Group, since: datetime, until: datetime, now: datetime):
+    """Meetups of the group that started in [since, until), were not cancelled and have ended."""
+    return and_(
         Meetup.group_id == group.id,
         Meetup.starts_at >= since,
         Meetup.starts_at < until,
         Meetup.status != "cancelled",
         Meetup.ends_at <= now,
     )
+
+
+def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
+    """Read every aggregate of the season in a constant number of queries (6)."""
+    since, until = season_bounds(group, season)
+    in_season = _held_in_season(group, since, until, now)
     season_meetup_ids = select(Meetup.id).where(in_season)
     attended = (
         select(RSVP.meetup_id.label("meetup_id"), func.count().label("n"))
@@ -488,13 +493,7 @@ def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
 def member_input(group: Group, season: Season, user_id: int, is_payer: bool, now: datetime) -> MemberInput:
     """One member's own numbers for the season (3 queries)."""
     since, until = season_bounds(group, season)
-    in_season = and_(
-        Meetup.group_id == group.id,
-        Meetup.starts_at >= since,
-        Meetup.starts_at < until,
-        Meetup.status != "cancelled",
-        Meetup.ends_at <= now,
-    )
+    in_season = _held_in_season(group, since, until, now)
     attended_sq = (
         select(func.count()).select_from(RSVP).join(Meetup, Meetup.id == RSVP.meetup_id)
         .where(in_season, RSVP.user_id == user_id, _attended_condition())
