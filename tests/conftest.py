@@ -75,6 +75,10 @@ def _clean(app) -> Iterator[None]:
     _db.session.commit()
     _db.session.remove()
     limiter.reset()
+    # Per-worker caches outlive a test's rows; ids restart on SQLite.
+    from groups.ratings_services import _season_cache
+
+    _season_cache.clear()
     ctx.pop()
 
 
