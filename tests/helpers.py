@@ -35,3 +35,11 @@ def count_queries() -> Iterator[list[str]]:
     found: list[str] = []
     with _listening(lambda statement, _parameters: found.append(statement)):
         yield found
+
+
+def page_queries(client, path: str) -> int:
+    """How many queries a second GET of ``path`` issues (the first warms per-worker caches)."""
+    client.get(path)
+    with count_queries() as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)

@@ -127,8 +127,8 @@ def test_partial_then_full_refund_bookkeeping(client, auth, setup, make_member, 
     assert client.post(refund_url, data={"csrf_token": token, "amount": "abc"}).status_code == 302
 
 
-def test_stripe_refund_goes_through_provider(client, auth, season_group, make_member, fake_stripe,
-                                             post_event, db):
+def _card_payment_then_host(client, auth, season_group, make_member, fake_stripe, post_event, db):
+    """A member pays by card through the fake Stripe; the host is then signed in."""
     group, host = season_group()
     member = make_member(group, status="approved")
     auth.login(member)
@@ -139,6 +139,13 @@ def test_stripe_refund_goes_through_provider(client, auth, season_group, make_me
     payment = db.session.scalars(select(Payment)).one()
     auth.logout()
     auth.login(host)
+    return group, payment, session_id
+
+
+def test_stripe_refund_goes_through_provider(client, auth, season_group, make_member, fake_stripe,
+                                             post_event, db):
+    group, payment, session_id = _card_payment_then_host(
+        client, auth, season_group, make_member, fake_stripe, post_event, db)
     token = csrf_token(client, f"/groups/{group.slug}/admin/payments/{payment.id}")
     url = f"/groups/{group.slug}/admin/payments/{payment.id}/refund"
     assert client.post(url, data={"csrf_token": token, "amount": "1000"}).status_code == 302
@@ -157,16 +164,8 @@ def test_stripe_refund_goes_through_provider(client, auth, season_group, make_me
 
 
 def test_stripe_refusal_leaves_no_refund(client, auth, season_group, make_member, fake_stripe, post_event, db):
-    group, host = season_group()
-    member = make_member(group, status="approved")
-    auth.login(member)
-    token = csrf_token(client, f"/groups/{group.slug}/pay")
-    session_id = client.post(f"/groups/{group.slug}/pay",
-                             data={**pay_form(), "csrf_token": token}).headers["Location"].rsplit("/", 1)[1]
-    post_event(fake_stripe.complete(session_id))
-    payment = db.session.scalars(select(Payment)).one()
-    auth.logout()
-    auth.login(host)
+    group, payment, session_id = _card_payment_then_host(
+        client, auth, season_group, make_member, fake_stripe, post_event, db)
     token = csrf_token(client, f"/groups/{group.slug}/admin/payments/{payment.id}")
     fake_stripe.fail_next = 5
     client.post(f"/groups/{group.slug}/admin/payments/{payment.id}/refund", data={"csrf_token": token, "amount": "10"})
