@@ -38,3 +38,42 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+
+def init_read_only_commit(app, db) -> None:
+    """End a request that wrote nothing with COMMIT instead of ROLLBACK.
+
+    psycopg forgets every prepared statement on ROLLBACK, so PostgreSQL would
+    plan each query afresh on every request, and planning costs several times
+    more than running NQ's indexed lookups. A transaction that only read has
+    nothing to undo: committing it is the same for the data and keeps the
+    plans. A request that wrote anything, or failed, still ends in a rollback.
+    Objects stay loaded: the commit expires nothing.
+    """
+    from sqlalchemy import event
+
+    def note_writes(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip()[:6].upper() != "SELECT":
+            conn.info["nq_wrote"] = True
+
+    def forget_writes(conn):
+        conn.info["nq_wrote"] = False
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", note_writes)
+        event.listen(db.engine, "begin", forget_writes)
+
+    @app.after_request
+    def commit_reads(response):
+        session = db.session()
+        if not session.in_transaction() or session.new or session.dirty or session.deleted:
+            return response
+        if session.connection().info.get("nq_wrote", True):
+            return response
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
+        return response
