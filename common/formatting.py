@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, get_currency_symbol, parse_pattern
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
@@ -18,20 +18,45 @@ from common.db import utcnow
 DEFAULT_TZ = "Europe/Copenhagen"
 
 
-def _locale() -> str:
-    return str(get_locale() or "en")
+def locale_code() -> str:
+    """The locale in force ('en', 'da'), cheaply: Flask-Babel keeps it on ``g``.
+
+    Read afresh on every call rather than cached, so ``force_locale`` (emails
+    in the recipient's language) is obeyed.
+    """
+    babel_ctx = g.get("_flask_babel") if has_app_context() else None
+    locale = getattr(babel_ctx, "babel_locale", None) or get_locale()
+    return _code_of(locale) if locale is not None else "en"
+
+
+@lru_cache(maxsize=16)
+def _code_of(locale: Locale) -> str:
+    return str(locale)
+
+
 
 
 def to_local(value: datetime, tz: str | None = None) -> datetime:
     return value.astimezone(ZoneInfo(tz or DEFAULT_TZ))
 
 
+# Formatting a time or an amount is pure (value, timezone, locale → text) and
+# Babel takes 20–50 µs per call; a page shows the same few meetup times and
+# fees over and over, so each text is made once per worker.
+FORMAT_CACHE_SIZE = 4096
+
+
 def fmt_datetime(value: datetime | None, tz: str | None = None) -> str:
     """'Tue 9 Dec 2025, 17:00' in the given timezone."""
     if value is None:
         return ""
+    return _datetime_text(value, tz, locale_code())
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _datetime_text(value: datetime, tz: str | None, locale: str) -> str:
     local = to_local(value, tz)
-    return format_datetime(local, "EEE d MMM y, HH:mm", tzinfo=local.tzinfo, locale=_locale())
+    return format_datetime(local, "EEE d MMM y, HH:mm", tzinfo=local.tzinfo, locale=locale)
 
 
 def fmt_date(value: date | datetime | None, tz: str | None = None) -> str:
@@ -39,17 +64,27 @@ def fmt_date(value: date | datetime | None, tz: str | None = None) -> str:
         return ""
     if isinstance(value, datetime):
         value = to_local(value, tz).date()
-    return format_date(value, "EEE d MMM y", locale=_locale())
+    return _date_text(value, locale_code())
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _date_text(value: date, locale: str) -> str:
+    return format_date(value, "EEE d MMM y", locale=locale)
 
 
 def fmt_span(start: datetime, end: datetime, tz: str | None = None) -> str:
     """'Tue 9 Dec 2025, 17:00–19:30' (the end's date only when it differs)."""
+    return _span_text(start, end, tz, locale_code())
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _span_text(start: datetime, end: datetime, tz: str | None, locale: str) -> str:
     local_start, local_end = to_local(start, tz), to_local(end, tz)
     if local_start.date() == local_end.date():
-        end_text = format_time(local_end, "HH:mm", tzinfo=local_end.tzinfo, locale=_locale())
+        end_text = format_time(local_end, "HH:mm", tzinfo=local_end.tzinfo, locale=locale)
     else:
-        end_text = fmt_datetime(end, tz)
-    return f"{fmt_datetime(start, tz)}–{end_text}"
+        end_text = _datetime_text(end, tz, locale)
+    return f"{_datetime_text(start, tz, locale)}–{end_text}"
 
 
 def fmt_relative(value: datetime | None) -> str:
@@ -81,7 +116,12 @@ def fmt_money(minor: int | None, currency: str = "DKK") -> str:
     """
     if minor is None:
         return ""
-    locale = Locale.parse(_locale())
+    return _money_text(minor, currency, locale_code())
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _money_text(minor: int, currency: str, code: str) -> str:
+    locale = _babel_locale(code)
     pattern = locale.currency_formats["standard"].pattern
     if minor % 100 == 0:
         pattern = pattern.replace(".00", "")
@@ -107,13 +147,13 @@ def _babel_locale(code: str) -> Locale:
 def fmt_number(value: float | int | None, digits: int = 1) -> str:
     if value is None:
         return "—"
-    return _pattern(f"#,##0.{'0' * digits}" if digits else "#,##0").apply(value, _babel_locale(_locale()))
+    return _pattern(f"#,##0.{'0' * digits}" if digits else "#,##0").apply(value, _babel_locale(locale_code()))
 
 
 def fmt_percent(value: float | None) -> str:
     if value is None:
         return "—"
-    return _pattern("#,##0 %").apply(value, _babel_locale(_locale()))
+    return _pattern("#,##0 %").apply(value, _babel_locale(locale_code()))
 
 
 def init_formatting(app: Flask) -> None:

@@ -1,14 +1,19 @@
 """Template globals shared by every page (navigation, status words)."""
 from __future__ import annotations
 
+import secrets
+from functools import lru_cache
 from typing import NamedTuple
 
-from flask import Flask, current_app, g
-from flask_babel import get_locale, get_translations
+from flask import Flask, current_app, g, render_template, request
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 
+from common.formatting import locale_code
 from extensions import db
 
 STATUS_LABELS = {
@@ -72,6 +77,52 @@ def hosted_groups() -> list:
     return g.hosted_groups
 
 
+class TopBar(NamedTuple):
+    """Everything the top bar shows: the bar is a pure function of these."""
+
+    locale: str
+    script_root: str
+    endpoint: str | None
+    admin_slug: str | None  # the hosted group whose admin pages are open
+    signed_in: bool
+    first_name: str = ""
+    email: str = ""
+    initials: str = ""
+    photo: str | None = None
+    hosted: tuple[HostedGroup, ...] = ()
+
+
+# Stands in for the CSRF token in a kept bar: the token is per session and is
+# put in on every request. Random per process, so no text can imitate it.
+CSRF_PLACEHOLDER = secrets.token_hex(16)
+
+
+def topbar() -> Markup:
+    """The top bar, rendered once per distinct TopBar and then reused.
+
+    It is on every page, and rendering it (a dozen links and strings) costs
+    more than many a page's own content.
+    """
+    from members.views import photo_url
+
+    user = current_user._get_current_object()
+    admin_slug = (request.view_args or {}).get("slug") if request.blueprint == "group_admin" else None
+    bar = TopBar(locale_code(), request.script_root, request.endpoint, admin_slug, user.is_authenticated)
+    if bar.signed_in:
+        name = user.name or ""
+        bar = bar._replace(
+            first_name=name.split()[0] if name.split() else "", email=user.email, initials=user.initials,
+            photo=photo_url(user), hosted=tuple(hosted_groups()),
+        )
+        return Markup(_topbar_html(bar).replace(CSRF_PLACEHOLDER, generate_csrf()))  # noqa: S704 (autoescaped template output)
+    return Markup(_topbar_html(bar))  # noqa: S704 (autoescaped template output)
+
+
+@lru_cache(maxsize=2048)
+def _topbar_html(bar: TopBar) -> str:
+    return render_template("_topbar.html", bar=bar, links=nav_links(), csrf_placeholder=CSRF_PLACEHOLDER)
+
+
 def nav_links() -> list[tuple[str, str]]:
     endpoints = current_app.view_functions
     return [(endpoint, str(label)) for endpoint, label in NAV_LINKS if endpoint in endpoints]
@@ -105,10 +156,12 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         status_label=status_label,
         hosted_groups=hosted_groups,
-        nav_links=nav_links,
+        topbar=topbar,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
-    def _locale() -> dict:
-        return {"current_locale": str(get_locale() or "en")}
+    def _request_globals() -> dict:
+        # The signed-in user itself rather than Flask-Login's proxy: a page
+        # reads it dozens of times, and each read through the proxy costs.
+        return {"current_locale": locale_code(), "current_user": current_user._get_current_object()}

@@ -83,8 +83,7 @@ def _back(default: str, slug: str):
 @bp.route("/groups/<slug>/admin")
 def home(slug: str):
     group, membership = load_group(slug, require="host")
-    counts = services.group_counts(group.id)
-    applications = services.memberships_of_group(group.id, ("applied",))
+    counts, applications = services.counts_and_applications(group.id)
     audit = services.recent_audit(group.id, limit=8)
     return render_template(
         "groups/admin/home.html",

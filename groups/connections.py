@@ -10,8 +10,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased, joinedload
 
 from extensions import db
@@ -155,39 +170,56 @@ def connections_of(user_id: int) -> list[Connection]:
     )
 
 
-def connection_counts(
-    user_id: int, intro_rows: list[tuple[int, int, str]] | None = None
-) -> tuple[int, int]:
-    """(connections, deep relationships) of a member, in one query plus one for introductions.
+class ConnectionSummary(NamedTuple):
+    connections: int
+    deep: int
+    awaiting: int  # introductions proposed to the member and not yet answered by them
 
-    ``intro_rows`` — (member_a_id, member_b_id, status) of the member's
-    introductions — saves the second query when the caller already has them.
-    """
+
+def connection_summary(user_id: int) -> ConnectionSummary:
+    """A member's connections, deep relationships and introductions awaiting
+    their answer, in one query (mutual clicks and introductions side by side)."""
     c1, c2, on = _mutual()
-    rows = db.session.execute(
-        select(c1.to_user_id, func.count(distinct(c1.meetup_id)))
+    nothing = {"a": Integer, "b": Integer, "status": String, "accepted_a": Boolean, "accepted_b": Boolean}
+    clicks = (
+        select(literal_column("1").label("kind"), c1.to_user_id.label("other"),
+               func.count(distinct(c1.meetup_id)).label("n"),
+               *(cast(null(), type_).label(name) for name, type_ in nothing.items()))
         .join(c2, on)
         .where(c1.from_user_id == user_id)
         .group_by(c1.to_user_id)
-    ).all()
-    counts = {other: n for other, n in rows}
-    if intro_rows is None:
-        intro_rows = db.session.execute(
-            select(Introduction.member_a_id, Introduction.member_b_id, Introduction.status).where(
-                or_(Introduction.member_a_id == user_id, Introduction.member_b_id == user_id),
-                Introduction.status.in_(("accepted", "met")),
-            )
-        ).all()
-    intro_rows = [row for row in intro_rows if row[2] in ("accepted", "met")]
+    )
+    intros = select(
+        literal_column("2"), cast(null(), Integer), cast(null(), Integer),
+        Introduction.member_a_id, Introduction.member_b_id, Introduction.status,
+        Introduction.accepted_a, Introduction.accepted_b,
+    ).where(
+        or_(Introduction.member_a_id == user_id, Introduction.member_b_id == user_id),
+        Introduction.status.in_(("proposed", "accepted", "met")),
+    )
+    rows = db.session.execute(union_all(clicks, intros)).all()
+    counts = {row.other: row.n for row in rows if row.kind == 1}
     met: set[int] = set()
-    for a, b, status in intro_rows:
-        other = b if a == user_id else a
+    awaiting = 0
+    for row in rows:
+        if row.kind != 2:
+            continue
+        other = row.b if row.a == user_id else row.a
+        if row.status == "proposed":
+            mine = row.accepted_a if row.a == user_id else row.accepted_b
+            awaiting += not mine
+            continue
         counts.setdefault(other, 0)
-        if status == "met":
+        if row.status == "met":
             met.add(other)
-    connections = len(counts)
     deep = sum(1 for other, n in counts.items() if n + (1 if other in met else 0) >= 2)
-    return connections, deep
+    return ConnectionSummary(len(counts), deep, awaiting)
+
+
+def connection_counts(user_id: int) -> tuple[int, int]:
+    """(connections, deep relationships) of a member (1 query)."""
+    summary = connection_summary(user_id)
+    return summary.connections, summary.deep
 
 
 def mutual_targets(meetup_id: int, user_id: int) -> set[int]:

@@ -307,13 +307,18 @@ def dashboard_upcoming_meetups(user):
 @bp.app_template_filter("date_parts")
 def date_parts(value, tz: str | None = None) -> dict[str, str]:
     """Weekday, day and month of a UTC time in ``tz`` for the calendar badge."""
+    from common.formatting import locale_code
+
+    return _date_parts(value, tz, locale_code())
+
+
+@lru_cache(maxsize=1024)
+def _date_parts(value, tz: str | None, locale: str) -> dict[str, str]:
     from babel.dates import format_datetime
-    from flask_babel import get_locale
 
     from common.formatting import to_local
 
     local = to_local(value, tz)
-    locale = str(get_locale() or "en")
     return {
         "weekday": format_datetime(local, "EEE", tzinfo=local.tzinfo, locale=locale),
         "day": format_datetime(local, "d", tzinfo=local.tzinfo, locale=locale),

@@ -331,11 +331,6 @@ def message(slug: str):
 
 @admin_home_section(order=20)
 def attendance_tile(group: Group):
-    """Next meetup and attendance over the season as a small bar chart (two queries)."""
-    now = utcnow()
-    series = services.attendance_series(group.id, limit=8)
-    next_meetup = db.session.scalars(
-        select(Meetup).where(Meetup.group_id == group.id, Meetup.ends_at > now, Meetup.status == "scheduled")
-        .order_by(Meetup.starts_at).limit(1)
-    ).first()
+    """Next meetup and attendance over the season as a small bar chart (one query)."""
+    series, next_meetup = services.attendance_overview(group.id, utcnow(), limit=8)
     return "meetups/_admin_tile.html", {"series": series, "next_meetup": next_meetup, "tile_group": group}

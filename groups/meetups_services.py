@@ -19,10 +19,11 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, literal_column, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -495,21 +496,42 @@ def absence_flags(group: Group, now: datetime | None = None) -> dict[int, int]:
     return {row["user"].id: row["recent_absences"] for row in attendance_history(group, now) if row["flagged"]}
 
 
-def attendance_series(group_id: int, limit: int = 8) -> list[dict]:
-    """Held meetups (newest ``limit``, oldest first) with going and attended counts — one query."""
+class NextMeetup(NamedTuple):
+    id: int
+    title: str
+    starts_at: datetime
+    going_count: int
+    capacity: int | None
+
+
+def attendance_overview(group_id: int, now: datetime, limit: int = 8) -> tuple[list[dict], NextMeetup | None]:
+    """Held meetups (newest ``limit``, oldest first) with going and attended
+    counts, and the next scheduled meetup — one query."""
     attended = func.count(case((RSVP.checked_in_at.is_not(None), 1)))
-    rows = db.session.execute(
-        select(Meetup.id, Meetup.title, Meetup.starts_at, Meetup.going_count, attended)
+    columns = (Meetup.id, Meetup.title, Meetup.starts_at, Meetup.going_count, Meetup.capacity)
+    held = (
+        select(*columns, attended.label("attended"), literal_column("0").label("upcoming"))
         .outerjoin(RSVP, RSVP.meetup_id == Meetup.id)
         .where(Meetup.group_id == group_id, Meetup.attendance_taken.is_(True), Meetup.status != "cancelled")
-        .group_by(Meetup.id, Meetup.title, Meetup.starts_at, Meetup.going_count)
+        .group_by(*columns)
         .order_by(Meetup.starts_at.desc())
         .limit(limit)
-    ).all()
-    return [
-        {"id": r[0], "title": r[1], "starts_at": r[2], "going": r[3], "attended": r[4]}
-        for r in reversed(rows)
+        .subquery()
+    )
+    upcoming = (
+        select(*columns, literal_column("0").label("attended"), literal_column("1").label("upcoming"))
+        .where(Meetup.group_id == group_id, Meetup.ends_at > now, Meetup.status == "scheduled")
+        .order_by(Meetup.starts_at)
+        .limit(1)
+        .subquery()
+    )
+    rows = db.session.execute(union_all(select(held), select(upcoming))).all()
+    series = [
+        {"id": r.id, "title": r.title, "starts_at": r.starts_at, "going": r.going_count, "attended": r.attended}
+        for r in sorted((r for r in rows if not r.upcoming), key=lambda r: r.starts_at)
     ]
+    next_meetup = next((NextMeetup(*r[:5]) for r in rows if r.upcoming), None)
+    return series, next_meetup
 
 
 # Announcements and reminders ------------------------------------------------
@@ -619,7 +641,7 @@ def upcoming_for_groups(group_ids: Iterable[int], now: datetime, limit: int) -> 
 
 __all__ = [
     "IntegrityError", "MeetupData", "MeetupError", "absence_flags", "announce", "attendance_history",
-    "attendance_rows", "attendance_series", "cancel_meetup", "check_in", "checkin_open", "create_meetup",
+    "attendance_overview", "attendance_rows", "cancel_meetup", "check_in", "checkin_open", "create_meetup",
     "mark_held", "promote_waitlisted", "queue_reminders", "regenerate_checkin_code", "rsvp", "rsvp_lists",
     "rsvp_open", "schedule_season", "self_check_in", "undo_check_in", "unanswered_members", "update_meetup",
     "upcoming_for_groups",

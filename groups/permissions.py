@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from flask import abort, current_app
+from flask import abort, current_app, g
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import lazyload
@@ -64,10 +64,14 @@ def load_group(slug: str, require: Require = None) -> tuple[Group, Membership | 
     - ``require="host"`` → host or co-host (or platform admin), else 403.
     """
     user_id = current_user.id if current_user.is_authenticated else None
-    row = db.session.execute(_group_statement(), {"slug": slug, "uid": user_id}).first()
-    if row is None:
+    preloaded = g.get("preloaded_group")  # brought with the signed-in user (members.auth.load_user)
+    if preloaded is not None and preloaded[0] == slug:
+        group, membership = preloaded[1], preloaded[2]
+    else:
+        row = db.session.execute(_group_statement(), {"slug": slug, "uid": user_id}).first()
+        group, membership = row if row is not None else (None, None)
+    if group is None:
         abort(404)
-    group, membership = row
     is_admin = current_user.is_authenticated and current_user.is_admin
     if not group.is_public and membership is None and not is_admin:
         abort(404)

@@ -28,7 +28,7 @@ from extensions import db
 from groups import introductions as intro_services
 from groups import ratings_services as services
 from groups.charts import fit_chemistry_chart
-from groups.connections import connection_counts, connections_of, mutual_targets
+from groups.connections import connection_summary, connections_of, mutual_targets
 from groups.meetups_models import RSVP, Meetup
 from groups.models import Group, Membership
 from groups.permissions import can_manage, load_group
@@ -365,16 +365,12 @@ def dashboard_rate_card(user):
 
 @dashboard_section(order=40)
 def dashboard_connections_card(user):
-    """My connections, deep relationships and introductions waiting for me (2 queries)."""
-    intros = intro_services.involving(user.id)
-    connections, deep = connection_counts(
-        user.id, [(i.member_a_id, i.member_b_id, i.status) for i in intros]
-    )
-    pending = intro_services.awaiting_answer(intros, user.id)
-    if not connections and not pending:
+    """My connections, deep relationships and introductions waiting for me (1 query)."""
+    summary = connection_summary(user.id)
+    if not summary.connections and not summary.awaiting:
         return None
     return "ratings/_dashboard_connections.html", {
-        "connection_total": connections, "deep_total": deep, "pending_intros": pending,
+        "connection_total": summary.connections, "deep_total": summary.deep, "pending_intros": summary.awaiting,
     }
 
 

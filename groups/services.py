@@ -114,17 +114,31 @@ class GroupCounts:
     approved: int = 0
 
 
+def _counts_query(group_id: int):
+    return select(
+        func.count(case((Membership.status == "active", 1))),
+        func.count(case((Membership.status.in_(SEAT_STATUSES), 1))),
+        func.count(case((Membership.status == "applied", 1))),
+        func.count(case((Membership.status == "approved", 1))),
+    ).where(Membership.group_id == group_id)
+
+
 def group_counts(group_id: int) -> GroupCounts:
     """Active members, seats taken (cap), pending applications, awaiting payment — one query."""
-    row = db.session.execute(
-        select(
-            func.count(case((Membership.status == "active", 1))),
-            func.count(case((Membership.status.in_(SEAT_STATUSES), 1))),
-            func.count(case((Membership.status == "applied", 1))),
-            func.count(case((Membership.status == "approved", 1))),
-        ).where(Membership.group_id == group_id)
-    ).one()
-    return GroupCounts(*row)
+    return GroupCounts(*db.session.execute(_counts_query(group_id)).one())
+
+
+def counts_and_applications(group_id: int) -> tuple[GroupCounts, list[Membership]]:
+    """``group_counts`` and the pending applications (as ``memberships_of_group``) in one query."""
+    counts = _counts_query(group_id).subquery()
+    rows = db.session.execute(
+        select(*counts.c, Membership)
+        .select_from(counts)
+        .outerjoin(Membership, and_(Membership.group_id == group_id, Membership.status == "applied"))
+        .outerjoin(User, User.id == Membership.user_id)
+        .order_by(_host_first(), User.name)
+    ).unique().all()
+    return GroupCounts(*rows[0][:4]), [row[4] for row in rows if row[4] is not None]
 
 
 def public_groups_page(page: int, per_page: int = 12):
@@ -460,10 +474,12 @@ def memberships_of_group(group_id: int, statuses: tuple[str, ...] | None = None)
     query = select(Membership).where(Membership.group_id == group_id)
     if statuses:
         query = query.where(Membership.status.in_(statuses))
-    query = query.join(User, User.id == Membership.user_id).order_by(
-        case((Membership.role == "host", 0), (Membership.role == "co-host", 1), else_=2), User.name
-    )
+    query = query.join(User, User.id == Membership.user_id).order_by(_host_first(), User.name)
     return list(db.session.scalars(query).unique())
+
+
+def _host_first():
+    return case((Membership.role == "host", 0), (Membership.role == "co-host", 1), else_=2)
 
 
 class Face(NamedTuple):

@@ -12,6 +12,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -20,8 +21,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from common.templating import HostedGroup
 from extensions import db, limiter, login_manager
@@ -42,26 +43,35 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Cookies carry "id:session_version"; a stale version is no session."""
+    """Cookies carry "id:session_version"; a stale version is no session.
+
+    On a group's pages (URLs with a ``slug``) the same query also brings the
+    group and the user's membership in it, for ``groups.permissions.load_group``.
+    """
     uid, _sep, version = user_id.partition(":")
     if not uid.isdigit() or not version.isdigit():
         return None
-    row = db.session.execute(_user_statement(db.engine.dialect.name), {"uid": int(uid)}).first()
+    slug = (request.view_args or {}).get("slug") if has_request_context() else None
+    params = {"uid": int(uid)} if slug is None else {"uid": int(uid), "slug": slug}
+    row = db.session.execute(_user_statement(db.engine.dialect.name, slug is not None), params).first()
     if row is None:
         return None
-    user, hosted = row
+    user, hosted = row[0], row[1]
     if user.session_version != int(version) or user.is_deactivated:
         return None
     # The top bar's admin links come with the user: one query for both.
     if isinstance(hosted, str):
         hosted = json.loads(hosted)
     g.hosted_groups = sorted((HostedGroup(slug, name) for slug, name in hosted or []), key=lambda h: h.name)
+    if slug is not None:
+        g.preloaded_group = (slug, row[2], row[3])
     return user
 
 
-@lru_cache(maxsize=4)
-def _user_statement(dialect: str):
-    """The user with profile, and the groups they host as a JSON list of [slug, name]."""
+@lru_cache(maxsize=8)
+def _user_statement(dialect: str, with_group: bool = False):
+    """The user with profile, and the groups they host as a JSON list of [slug, name];
+    ``with_group``: also the group with slug ``:slug`` (or None) and the user's membership in it."""
     from groups.models import HOST_ROLES, Group, Membership
 
     pair = (func.json_build_array if dialect == "postgresql" else func.json_array)(Group.slug, Group.name)
@@ -74,10 +84,22 @@ def _user_statement(dialect: str):
         .correlate(User)
         .scalar_subquery()
     )
-    return (
+    statement = (
         select(User, hosted)
         .where(User.id == bindparam("uid"))
         .options(joinedload(User.profile).lazyload(Profile.company))
+    )
+    if not with_group:
+        return statement
+    page_group = aliased(Group)
+    mine = aliased(Membership)
+    return (
+        statement.add_columns(page_group, mine)
+        .select_from(User)
+        .outerjoin(page_group, page_group.slug == bindparam("slug"))
+        .outerjoin(mine, and_(mine.group_id == page_group.id, mine.user_id == User.id))
+        # Both ends of the membership are the rows beside it.
+        .options(lazyload(mine.user), lazyload(mine.group))
     )
 
 

@@ -14,9 +14,8 @@ from sqlalchemy import delete, text
 from tests.helpers import capture_queries
 
 PAGES = ("dashboard", "group", "meetup", "admin_home", "attendance", "value", "value_csv")
-# QUALITY.md 27/28: at most 6 queries a page. The dashboard and the host
-# overview collect cards from every area and are above it (see README, Speed).
-BUDGET = {"dashboard": 7, "admin_home": 9}
+# QUALITY.md 27/28: at most 6 queries a page (once the per-worker caches are warm).
+MAX_QUERIES = 6
 
 
 def _wipe(db) -> None:
@@ -73,7 +72,7 @@ def test_query_count_does_not_grow_with_the_data(measured, page):
         f"{page}: {len(small[page])} queries with 6 members × 1 meetup, "
         f"{len(large[page])} with 60 × 10"
     )
-    assert len(large[page]) <= BUDGET.get(page, 6)
+    assert len(large[page]) <= MAX_QUERIES, f"{page}: {len(large[page])} queries"
 
 
 def _full_scans(conn, dialect: str, statement: str, parameters, tables: set[str]) -> list[str]:
