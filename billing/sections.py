@@ -1,9 +1,10 @@
 """Cards on shared pages: "Pay membership" on the dashboard, a payments tile on the host home."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from billing.models import Payment, PaymentSeat
 from billing.seasons import current_season, season_due
@@ -45,18 +46,23 @@ def pay_membership_card(user: Any) -> Section:
     return "billing/_dashboard_card.html", {"pay_items": items}
 
 
+@lru_cache(maxsize=1)
+def _season_payments_statement():
+    return (
+        select(Payment.status, func.count(Payment.id), func.coalesce(func.sum(Payment.amount_minor), 0),
+               func.count(Payment.disputed_at))
+        .where(Payment.group_id == bindparam("gid"), Payment.season_start == bindparam("season"))
+        .group_by(Payment.status)
+    )
+
+
 @admin_home_section(order=40)
 def payments_tile(group: Group) -> Section:
     """Paid, outstanding and disputed payments of the current season."""
     if group.fee_minor <= 0:
         return None
     season = current_season(group, utcnow().date())
-    rows = db.session.execute(
-        select(Payment.status, func.count(Payment.id), func.coalesce(func.sum(Payment.amount_minor), 0),
-               func.count(Payment.disputed_at))
-        .where(Payment.group_id == group.id, Payment.season_start == season[0])
-        .group_by(Payment.status)
-    ).all()
+    rows = db.session.execute(_season_payments_statement(), {"gid": group.id, "season": season[0]}).all()
     counts = {status: (n, total, disputed) for status, n, total, disputed in rows}
     paid = sum(counts.get(s, (0, 0, 0))[1] for s in ("paid", "partially_refunded"))
     pending = counts.get("pending", (0, 0, 0))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     distinct,
@@ -176,9 +177,8 @@ class ConnectionSummary(NamedTuple):
     awaiting: int  # introductions proposed to the member and not yet answered by them
 
 
-def connection_summary(user_id: int) -> ConnectionSummary:
-    """A member's connections, deep relationships and introductions awaiting
-    their answer, in one query (mutual clicks and introductions side by side)."""
+@lru_cache(maxsize=1)
+def _summary_statement():
     c1, c2, on = _mutual()
     nothing = {"a": Integer, "b": Integer, "status": String, "accepted_a": Boolean, "accepted_b": Boolean}
     clicks = (
@@ -186,7 +186,7 @@ def connection_summary(user_id: int) -> ConnectionSummary:
                func.count(distinct(c1.meetup_id)).label("n"),
                *(cast(null(), type_).label(name) for name, type_ in nothing.items()))
         .join(c2, on)
-        .where(c1.from_user_id == user_id)
+        .where(c1.from_user_id == bindparam("uid"))
         .group_by(c1.to_user_id)
     )
     intros = select(
@@ -194,10 +194,16 @@ def connection_summary(user_id: int) -> ConnectionSummary:
         Introduction.member_a_id, Introduction.member_b_id, Introduction.status,
         Introduction.accepted_a, Introduction.accepted_b,
     ).where(
-        or_(Introduction.member_a_id == user_id, Introduction.member_b_id == user_id),
+        or_(Introduction.member_a_id == bindparam("uid"), Introduction.member_b_id == bindparam("uid")),
         Introduction.status.in_(("proposed", "accepted", "met")),
     )
-    rows = db.session.execute(union_all(clicks, intros)).all()
+    return union_all(clicks, intros)
+
+
+def connection_summary(user_id: int) -> ConnectionSummary:
+    """A member's connections, deep relationships and introductions awaiting
+    their answer, in one query (mutual clicks and introductions side by side)."""
+    rows = db.session.execute(_summary_statement(), {"uid": user_id}).all()
     counts = {row.other: row.n for row in rows if row.kind == 1}
     met: set[int] = set()
     awaiting = 0

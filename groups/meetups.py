@@ -251,19 +251,25 @@ def meetups_held(now) -> int:
 
 # Sections on shared pages -----------------------------------------------------
 
+@lru_cache(maxsize=1)
+def _group_upcoming_statement():
+    return (
+        select(Meetup, RSVP.response)
+        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == bindparam("viewer")))
+        .where(Meetup.group_id == bindparam("gid"),
+               Meetup.ends_at > bindparam("now", type_=Meetup.ends_at.type), Meetup.status != "held")
+        .order_by(Meetup.starts_at)
+        .limit(4)
+    )
+
+
 @group_page_section(order=20)
 def group_upcoming_meetups(group: Group, membership: Membership | None):
     """Next meetups of the group: details for members, title and date for the public."""
     now = utcnow()
     is_member = can_see_members(membership)
     viewer_id = membership.user_id if is_member else -1
-    rows = db.session.execute(
-        select(Meetup, RSVP.response)
-        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == viewer_id))
-        .where(Meetup.group_id == group.id, Meetup.ends_at > now, Meetup.status != "held")
-        .order_by(Meetup.starts_at)
-        .limit(4)
-    ).all()
+    rows = db.session.execute(_group_upcoming_statement(), {"viewer": viewer_id, "gid": group.id, "now": now}).all()
     meetups = [meetup for meetup, _response in rows]
     responses = {meetup.id: response for meetup, response in rows if response}
     return "meetups/_group_section.html", {

@@ -19,11 +19,12 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, literal_column, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -504,28 +505,35 @@ class NextMeetup(NamedTuple):
     capacity: int | None
 
 
-def attendance_overview(group_id: int, now: datetime, limit: int = 8) -> tuple[list[dict], NextMeetup | None]:
-    """Held meetups (newest ``limit``, oldest first) with going and attended
-    counts, and the next scheduled meetup — one query."""
+@lru_cache(maxsize=1)
+def _overview_statement():
     attended = func.count(case((RSVP.checked_in_at.is_not(None), 1)))
     columns = (Meetup.id, Meetup.title, Meetup.starts_at, Meetup.going_count, Meetup.capacity)
     held = (
         select(*columns, attended.label("attended"), literal_column("0").label("upcoming"))
         .outerjoin(RSVP, RSVP.meetup_id == Meetup.id)
-        .where(Meetup.group_id == group_id, Meetup.attendance_taken.is_(True), Meetup.status != "cancelled")
+        .where(Meetup.group_id == bindparam("gid"), Meetup.attendance_taken.is_(True),
+               Meetup.status != "cancelled")
         .group_by(*columns)
         .order_by(Meetup.starts_at.desc())
-        .limit(limit)
+        .limit(bindparam("limit"))
         .subquery()
     )
     upcoming = (
         select(*columns, literal_column("0").label("attended"), literal_column("1").label("upcoming"))
-        .where(Meetup.group_id == group_id, Meetup.ends_at > now, Meetup.status == "scheduled")
+        .where(Meetup.group_id == bindparam("gid"), Meetup.status == "scheduled",
+               Meetup.ends_at > bindparam("now", type_=Meetup.ends_at.type))
         .order_by(Meetup.starts_at)
         .limit(1)
         .subquery()
     )
-    rows = db.session.execute(union_all(select(held), select(upcoming))).all()
+    return union_all(select(held), select(upcoming))
+
+
+def attendance_overview(group_id: int, now: datetime, limit: int = 8) -> tuple[list[dict], NextMeetup | None]:
+    """Held meetups (newest ``limit``, oldest first) with going and attended
+    counts, and the next scheduled meetup — one query."""
+    rows = db.session.execute(_overview_statement(), {"gid": group_id, "now": now, "limit": limit}).all()
     series = [
         {"id": r.id, "title": r.title, "starts_at": r.starts_at, "going": r.going_count, "attended": r.attended}
         for r in sorted((r for r in rows if not r.upcoming), key=lambda r: r.starts_at)

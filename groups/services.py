@@ -114,30 +114,38 @@ class GroupCounts:
     approved: int = 0
 
 
-def _counts_query(group_id: int):
+# Statements on the main pages are built once, with bind parameters: building
+# a SELECT costs more than SQLite takes to run it.
+@lru_cache(maxsize=1)
+def _counts_statement():
     return select(
         func.count(case((Membership.status == "active", 1))),
         func.count(case((Membership.status.in_(SEAT_STATUSES), 1))),
         func.count(case((Membership.status == "applied", 1))),
         func.count(case((Membership.status == "approved", 1))),
-    ).where(Membership.group_id == group_id)
+    ).where(Membership.group_id == bindparam("gid"))
 
 
 def group_counts(group_id: int) -> GroupCounts:
     """Active members, seats taken (cap), pending applications, awaiting payment — one query."""
-    return GroupCounts(*db.session.execute(_counts_query(group_id)).one())
+    return GroupCounts(*db.session.execute(_counts_statement(), {"gid": group_id}).one())
+
+
+@lru_cache(maxsize=1)
+def _counts_and_applications_statement():
+    counts = _counts_statement().subquery()
+    return (
+        select(*counts.c, Membership)
+        .select_from(counts)
+        .outerjoin(Membership, and_(Membership.group_id == bindparam("gid"), Membership.status == "applied"))
+        .outerjoin(User, User.id == Membership.user_id)
+        .order_by(_host_first(), User.name)
+    )
 
 
 def counts_and_applications(group_id: int) -> tuple[GroupCounts, list[Membership]]:
     """``group_counts`` and the pending applications (as ``memberships_of_group``) in one query."""
-    counts = _counts_query(group_id).subquery()
-    rows = db.session.execute(
-        select(*counts.c, Membership)
-        .select_from(counts)
-        .outerjoin(Membership, and_(Membership.group_id == group_id, Membership.status == "applied"))
-        .outerjoin(User, User.id == Membership.user_id)
-        .order_by(_host_first(), User.name)
-    ).unique().all()
+    rows = db.session.execute(_counts_and_applications_statement(), {"gid": group_id}).unique().all()
     return GroupCounts(*rows[0][:4]), [row[4] for row in rows if row[4] is not None]
 
 
@@ -157,19 +165,22 @@ def public_groups_page(page: int, per_page: int = 12):
     return rows, total
 
 
-def hosts_of(group_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.group_id == group_id,
-                Membership.role.in_(HOST_ROLES),
-                Membership.status == "active",
-            )
-            .order_by(case((Membership.role == "host", 0), else_=1), User.name)
+@lru_cache(maxsize=1)
+def _hosts_statement():
+    return (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.group_id == bindparam("gid"),
+            Membership.role.in_(HOST_ROLES),
+            Membership.status == "active",
         )
+        .order_by(case((Membership.role == "host", 0), else_=1), User.name)
     )
+
+
+def hosts_of(group_id: int) -> list[User]:
+    return list(db.session.scalars(_hosts_statement(), {"gid": group_id}))
 
 
 # Seats ----------------------------------------------------------------------
@@ -497,16 +508,19 @@ class Face(NamedTuple):
 
 def member_preview(group_id: int, limit: int = 12) -> list[Face]:
     """The first active members by name — the group page's row of faces (1 light query)."""
-    return [
-        Face(*row) for row in db.session.execute(
-            select(User.id, User.name, Profile.photo_filename)
-            .join(Membership, Membership.user_id == User.id)
-            .outerjoin(Profile, Profile.user_id == User.id)
-            .where(Membership.group_id == group_id, Membership.status == "active")
-            .order_by(User.name)
-            .limit(limit)
-        )
-    ]
+    return [Face(*row) for row in db.session.execute(_preview_statement(), {"gid": group_id, "limit": limit})]
+
+
+@lru_cache(maxsize=1)
+def _preview_statement():
+    return (
+        select(User.id, User.name, Profile.photo_filename)
+        .join(Membership, Membership.user_id == User.id)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .where(Membership.group_id == bindparam("gid"), Membership.status == "active")
+        .order_by(User.name)
+        .limit(bindparam("limit"))
+    )
 
 
 def directory(group_id: int, tag: str = "", search: str = "") -> list[Membership]:
@@ -549,18 +563,22 @@ def my_memberships(user_id: int) -> list[Membership]:
     key = f"memberships_of_{user_id}"
     if has_request_context() and key in g:
         return g.get(key)
-    rows = list(
-        db.session.scalars(
-            select(Membership)
-            .where(Membership.user_id == user_id, Membership.status.in_(("applied", "approved", "active", "lapsed")))
-            .order_by(Membership.applied_at.desc())
-            # The user is the one asking: already in the identity map.
-            .options(lazyload(Membership.user))
-        ).unique()
-    )
+    rows = list(db.session.scalars(_my_memberships_statement(), {"uid": user_id}).unique())
     if has_request_context():
         setattr(g, key, rows)
     return rows
+
+
+@lru_cache(maxsize=1)
+def _my_memberships_statement():
+    return (
+        select(Membership)
+        .where(Membership.user_id == bindparam("uid"),
+               Membership.status.in_(("applied", "approved", "active", "lapsed")))
+        .order_by(Membership.applied_at.desc())
+        # The user is the one asking: already in the identity map.
+        .options(lazyload(Membership.user))
+    )
 
 
 def pending_counts_for_host(user_id: int) -> dict[int, int]:

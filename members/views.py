@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -16,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from common.db import utcnow
 from common.sections import render_sections
@@ -53,6 +54,13 @@ def purpose_label(purpose: str) -> str:
     return str(PURPOSE_LABELS.get(purpose, purpose))
 
 
+@lru_cache(maxsize=1)
+def _open_invites_statement():
+    return select(Invite).where(
+        Invite.email == bindparam("email"), Invite.accepted_at.is_(None), Invite.revoked_at.is_(None)
+    )
+
+
 @bp.route("/")
 def dashboard():
     if not current_user.is_authenticated:
@@ -60,15 +68,7 @@ def dashboard():
     memberships = group_services.my_memberships(current_user.id)
     hosts_any = any(m.is_host for m in memberships)
     pending_for_host = group_services.pending_counts_for_host(current_user.id) if hosts_any else {}
-    invites = list(
-        db.session.scalars(
-            select(Invite).where(
-                Invite.email == current_user.email,
-                Invite.accepted_at.is_(None),
-                Invite.revoked_at.is_(None),
-            )
-        ).unique()
-    )
+    invites = list(db.session.scalars(_open_invites_statement(), {"email": current_user.email}).unique())
     invite_links = [(invite, group_services.invite_token(invite)) for invite in invites]
     return render_template(
         "members/dashboard.html",
