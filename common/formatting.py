@@ -147,13 +147,23 @@ def _babel_locale(code: str) -> Locale:
 def fmt_number(value: float | int | None, digits: int = 1) -> str:
     if value is None:
         return "—"
-    return _pattern(f"#,##0.{'0' * digits}" if digits else "#,##0").apply(value, _babel_locale(locale_code()))
+    return _number_text(value, digits, locale_code())
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _number_text(value: float | int, digits: int, locale: str) -> str:
+    return _pattern(f"#,##0.{'0' * digits}" if digits else "#,##0").apply(value, _babel_locale(locale))
 
 
 def fmt_percent(value: float | None) -> str:
     if value is None:
         return "—"
-    return _pattern("#,##0 %").apply(value, _babel_locale(locale_code()))
+    return _percent_text(value, locale_code())
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _percent_text(value: float, locale: str) -> str:
+    return _pattern("#,##0 %").apply(value, _babel_locale(locale))
 
 
 def init_formatting(app: Flask) -> None:

@@ -11,7 +11,7 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select, true
 
@@ -601,18 +601,25 @@ def season_fingerprint(group: Group, now: datetime) -> tuple:
     return (group.fee_minor, group.currency, group.season_start, *row)
 
 
-def cached_season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
-    """``season_input`` through the per-worker cache (see SEASON_CACHE_TTL)."""
-    key = (group.id, season.key, season_fingerprint(group, now))
+def _through_cache(key: tuple, build):
+    """The value cached under ``key`` (younger than SEASON_CACHE_TTL), else ``build()`` kept there."""
     hit = _season_cache.get(key)
     clock = monotonic()
     if hit is not None and clock - hit[0] < SEASON_CACHE_TTL:
         return hit[1]
-    data = season_input(group, season, now)
+    data = build()
     if len(_season_cache) >= SEASON_CACHE_SIZE:
         _season_cache.pop(next(iter(_season_cache)))
     _season_cache[key] = (clock, data)
     return data
+
+
+def cached_season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
+    """``season_input`` through the per-worker cache (see SEASON_CACHE_TTL)."""
+    fingerprint = season_fingerprint(group, now)
+    if has_request_context():  # host_comments of the same request reuse it
+        g.setdefault("season_fingerprints", {})[(group.id, season.key)] = fingerprint
+    return _through_cache((group.id, season.key, fingerprint), lambda: season_input(group, season, now))
 
 
 def value_report(group: Group, season: Season, now: datetime, me: Membership | None = None) -> ValueReport:
@@ -626,13 +633,22 @@ def value_report(group: Group, season: Season, now: datetime, me: Membership | N
 
 
 def host_comments(group: Group, report: ValueReport) -> list[tuple[int, list[str]]]:
-    """Comments to the host, unattributed, per meetup with ≥ min raters, sorted by text (1 query)."""
-    shown = [m.meetup_id for m in report.meetups if not m.withheld]
+    """Comments to the host, unattributed, per meetup with ≥ min raters, sorted by text (1 query,
+    none when the report of the same request found its fingerprint unchanged)."""
+    shown = tuple(m.meetup_id for m in report.meetups if not m.withheld)
     if not shown:
         return []
+    fingerprint = g.get("season_fingerprints", {}).get((group.id, report.season.key)) if has_request_context() else None
+    if fingerprint is None:
+        return _host_comments(group.id, shown)
+    return _through_cache(("comments", group.id, report.season.key, fingerprint, shown),
+                          lambda: _host_comments(group.id, shown))
+
+
+def _host_comments(group_id: int, shown: tuple[int, ...]) -> list[tuple[int, list[str]]]:
     rows = db.session.execute(
         select(Rating.meetup_id, Rating.comment)
-        .where(Rating.group_id == group.id, Rating.meetup_id.in_(shown), Rating.comment != "")
+        .where(Rating.group_id == group_id, Rating.meetup_id.in_(shown), Rating.comment != "")
         .order_by(Rating.meetup_id, Rating.comment)
     ).all()
     by_meetup: dict[int, list[str]] = {}

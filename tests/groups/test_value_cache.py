@@ -30,3 +30,23 @@ def test_new_ratings_and_checkins_change_the_cached_report(scenario, db, make_rs
     rate_as(meetup, members[3], fit=5, chemistry=5)
     third = {m.meetup_id: m for m in _report(group).meetups}
     assert third[meetup.id].fit == 5
+
+
+def test_cached_host_comments_follow_new_and_edited_comments(app, scenario, db):  # noqa: F811
+    from groups.ratings_services import host_comments
+
+    group, members, meetup = scenario.group, scenario.members, scenario.just_ended
+    _season_cache.clear()
+    for member in members[:3]:
+        rate_as(meetup, member, comment=f"Good talk from {member.name.split()[0]}")
+
+    def comments():
+        with app.test_request_context():  # as on the value page: the report's fingerprint is reused
+            return dict(host_comments(group, _report(group))).get(meetup.id)
+
+    assert comments() == ["Good talk from Anna", "Good talk from Bo", "Good talk from Cecilie"]
+    assert any(key[0] == "comments" for key in _season_cache)  # kept for the next request
+    rate_as(meetup, members[3], comment="Too long")
+    assert "Too long" in comments()
+    rate_as(meetup, members[0], comment="Changed my mind")
+    assert "Changed my mind" in comments() and "Good talk from Anna" not in comments()
