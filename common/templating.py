@@ -10,7 +10,7 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from common.formatting import locale_code
@@ -50,6 +50,37 @@ NAV_LINKS = (
 
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status.replace("_", " ").capitalize()))
+
+
+BADGE_STYLES = {
+    "active": "ok", "paid": "ok", "going": "ok", "held": "ok", "approved": "warn", "pending": "warn",
+    "waitlisted": "warn", "applied": "info", "scheduled": "info", "lapsed": "bad", "removed": "bad",
+    "failed": "bad", "cancelled": "bad", "declined": "bad", "refunded": "info",
+}
+
+
+def status_badge(status: str) -> Markup:
+    """A coloured badge with the status in words (a Python global: lists show dozens)."""
+    return _badge_html(status, locale_code())
+
+
+@lru_cache(maxsize=512)
+def _badge_html(status: str, locale: str) -> Markup:
+    return Markup('<span class="badge badge--{}">{}</span>').format(
+        BADGE_STYLES.get(status, "neutral"), status_label(status)
+    )
+
+
+def avatar(user, photo_url: str | None = None, size: str = "") -> Markup:
+    """A member's photo, or their initials, in a circle (decorative: the name is beside it)."""
+    return _avatar_html("" if photo_url else user.initials, photo_url, size)
+
+
+@lru_cache(maxsize=4096)
+def _avatar_html(initials: str, photo_url: str | None, size: str) -> Markup:
+    css = f"avatar avatar--{size}" if size else "avatar"
+    inner = Markup('<img src="{}" alt="">').format(photo_url) if photo_url else escape(initials)
+    return Markup('<span class="{}" aria-hidden="true">{}</span>').format(css, inner)
 
 
 class HostedGroup(NamedTuple):
@@ -155,6 +186,8 @@ def init_templating(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         status_label=status_label,
+        status_badge=status_badge,
+        avatar=avatar,
         hosted_groups=hosted_groups,
         topbar=topbar,
     )

@@ -60,6 +60,20 @@ def _detail_statement():
     )
 
 
+@lru_cache(maxsize=2)
+def _faces_statement(went: bool):
+    """Who is going (or, once attendance is taken, who went), first by name."""
+    shown = RSVP.checked_in_at.is_not(None) if went else RSVP.response == "going"
+    return (
+        select(User.id, User.name, Profile.photo_filename)
+        .join(RSVP, RSVP.user_id == User.id)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .where(RSVP.meetup_id == bindparam("mid"), shown)
+        .order_by(User.name)
+        .limit(GOING_SHOWN)
+    )
+
+
 @bp.route("/groups/<slug>/meetups/<int:meetup_id>")
 def detail(slug: str, meetup_id: int):
     """Details for members; title and date only for everyone else (public groups)."""
@@ -75,17 +89,7 @@ def detail(slug: str, meetup_id: int):
         now = utcnow()
         # After the meetup, "who went" is who was checked in (when attendance was taken).
         went = meetup.ends_at <= now and meetup.attendance_taken
-        shown = RSVP.checked_in_at.is_not(None) if went else RSVP.response == "going"
-        going = [
-            Face(*row) for row in db.session.execute(
-                select(User.id, User.name, Profile.photo_filename)
-                .join(RSVP, RSVP.user_id == User.id)
-                .outerjoin(Profile, Profile.user_id == User.id)
-                .where(RSVP.meetup_id == meetup.id, shown)
-                .order_by(User.name)
-                .limit(GOING_SHOWN)
-            )
-        ]
+        going = [Face(*row) for row in db.session.execute(_faces_statement(went), {"mid": meetup.id})]
         waitlist_position = None
         if rsvp is not None and rsvp.response == "waitlisted":
             waitlist_position = db.session.scalar(
@@ -102,10 +106,11 @@ def detail(slug: str, meetup_id: int):
             is_past=meetup.ends_at <= now,
             shown_count=len(going) if went else meetup.going_count,
             checkin_open=services.checkin_open(meetup, now) and not (rsvp and rsvp.checked_in_at),
-            checkin_form=SelfCheckInForm(),
             is_host=can_manage(membership, current_user),
             sections=render_sections("meetup_page", meetup, membership, rsvp),
         )
+        if context["checkin_open"]:
+            context["checkin_form"] = SelfCheckInForm()
     return render_template("meetups/detail.html", **context)
 
 

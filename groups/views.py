@@ -70,8 +70,6 @@ def show(slug: str):
         hosts=hosts,
         is_member=is_member,
         is_host=can_manage(membership, current_user if current_user.is_authenticated else None),
-        apply_form=ApplyForm(),
-        confirm_form=ConfirmForm(),
         sections=sections,
         preview=preview,
     )
