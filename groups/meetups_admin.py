@@ -5,6 +5,7 @@ Every view first calls ``load_group(slug, require="host")`` (404, then 403).
 from __future__ import annotations
 
 from datetime import time
+from functools import lru_cache
 
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from common.db import utcnow
+from common.formatting import locale_code
 from common.sections import admin_home_section
 from extensions import db
 from groups import meetups_services as services
@@ -333,4 +335,14 @@ def message(slug: str):
 def attendance_tile(group: Group):
     """Next meetup and attendance over the season as a small bar chart (one query)."""
     series, next_meetup = services.attendance_overview(group.id, utcnow(), limit=8)
-    return "meetups/_admin_tile.html", {"series": series, "next_meetup": next_meetup, "tile_group": group}
+    return "meetups/_admin_tile.html", {
+        "attendance_chart": attendance_chart(tuple(series), group.timezone, locale_code()),
+        "next_meetup": next_meetup, "tile_group": group,
+    }
+
+
+@lru_cache(maxsize=256)
+def attendance_chart(series: tuple, tz: str | None, locale: str) -> Markup:
+    """The tile's bar chart, a pure function of its points: drawn once per worker."""
+    del locale  # part of the cache key: the chart's words are in it
+    return Markup(render_template("meetups/_attendance_chart.html", series=series, chart_tz=tz))  # noqa: S704

@@ -497,6 +497,14 @@ def absence_flags(group: Group, now: datetime | None = None) -> dict[int, int]:
     return {row["user"].id: row["recent_absences"] for row in attendance_history(group, now) if row["flagged"]}
 
 
+class AttendancePoint(NamedTuple):
+    id: int
+    title: str
+    starts_at: datetime
+    going: int
+    attended: int
+
+
 class NextMeetup(NamedTuple):
     id: int
     title: str
@@ -530,12 +538,12 @@ def _overview_statement():
     return union_all(select(held), select(upcoming))
 
 
-def attendance_overview(group_id: int, now: datetime, limit: int = 8) -> tuple[list[dict], NextMeetup | None]:
+def attendance_overview(group_id: int, now: datetime, limit: int = 8) -> tuple[list[AttendancePoint], NextMeetup | None]:
     """Held meetups (newest ``limit``, oldest first) with going and attended
     counts, and the next scheduled meetup — one query."""
     rows = db.session.execute(_overview_statement(), {"gid": group_id, "now": now, "limit": limit}).all()
     series = [
-        {"id": r.id, "title": r.title, "starts_at": r.starts_at, "going": r.going_count, "attended": r.attended}
+        AttendancePoint(r.id, r.title, r.starts_at, r.going_count, r.attended)
         for r in sorted((r for r in rows if not r.upcoming), key=lambda r: r.starts_at)
     ]
     next_meetup = next((NextMeetup(*r[:5]) for r in rows if r.upcoming), None)
