@@ -40,7 +40,6 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-
 def init_read_only_commit(app, db) -> None:
     """End a request that wrote nothing with COMMIT instead of ROLLBACK.
 

@@ -111,6 +111,7 @@ def hosted_groups() -> list:
 class TopBar(NamedTuple):
     """Everything the top bar shows: the bar is a pure function of these."""
 
+    app: str  # the application's name: its URL map draws the links
     locale: str
     script_root: str
     endpoint: str | None
@@ -138,7 +139,8 @@ def topbar() -> Markup:
 
     user = current_user._get_current_object()
     admin_slug = (request.view_args or {}).get("slug") if request.blueprint == "group_admin" else None
-    bar = TopBar(locale_code(), request.script_root, request.endpoint, admin_slug, user.is_authenticated)
+    bar = TopBar(current_app.name, locale_code(), request.script_root, request.endpoint, admin_slug,
+                 user.is_authenticated)
     if bar.signed_in:
         name = user.name or ""
         bar = bar._replace(

@@ -64,7 +64,9 @@ def load_group(slug: str, require: Require = None) -> tuple[Group, Membership | 
     - ``require="host"`` → host or co-host (or platform admin), else 403.
     """
     user_id = current_user.id if current_user.is_authenticated else None
-    preloaded = g.get("preloaded_group")  # brought with the signed-in user (members.auth.load_user)
+    # Brought with the signed-in user (members.auth.load_user); used once, so
+    # that a second look within the request sees what the request changed.
+    preloaded = g.pop("preloaded_group", None)
     if preloaded is not None and preloaded[0] == slug:
         group, membership = preloaded[1], preloaded[2]
     else:
