@@ -5,7 +5,7 @@ import secrets
 from functools import lru_cache
 from typing import NamedTuple
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -156,6 +156,28 @@ def _topbar_html(bar: TopBar) -> str:
     return render_template("_topbar.html", bar=bar, links=nav_links(), csrf_placeholder=CSRF_PLACEHOLDER)
 
 
+# url_for for templates, remembered per worker: a page builds two dozen links,
+# and the same endpoint with the same arguments always gives the same path.
+_URLS: dict[tuple, str] = {}
+URL_CACHE_SIZE = 20_000
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    if endpoint.startswith(".") or any(name.startswith("_") for name in values):
+        return url_for(endpoint, **values)  # relative, external or anchored: not kept
+    try:
+        key = (current_app.name, request.script_root, endpoint,
+               tuple(sorted((name, type(value), value) for name, value in values.items())))
+        url = _URLS.get(key)
+    except TypeError:  # an argument that cannot be a key (a list): build it each time
+        return url_for(endpoint, **values)
+    if url is None:
+        if len(_URLS) >= URL_CACHE_SIZE:
+            _URLS.clear()
+        url = _URLS[key] = url_for(endpoint, **values)
+    return url
+
+
 def nav_links() -> list[tuple[str, str]]:
     endpoints = current_app.view_functions
     return [(endpoint, str(label)) for endpoint, label in NAV_LINKS if endpoint in endpoints]
@@ -192,6 +214,7 @@ def init_templating(app: Flask) -> None:
         avatar=avatar,
         hosted_groups=hosted_groups,
         topbar=topbar,
+        url_for=template_url_for,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
 

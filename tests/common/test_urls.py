@@ -25,3 +25,30 @@ def test_links_from_flask_tick_use_base_url(app, monkeypatch):
     monkeypatch.setitem(app.config, "BASE_URL", None)
     with app.app_context():
         assert external_url("groups.show", slug="x") == "http://127.0.0.1:5000/groups/x"
+
+
+def test_kept_template_links_are_flasks_links(app):
+    """Templates' url_for is remembered per worker; it must give what Flask gives."""
+    from flask import url_for
+
+    from common.templating import _URLS, template_url_for
+
+    cases = [
+        ("groups.show", {"slug": "circle-1"}),
+        ("groups.show", {"slug": "circle-2"}),
+        ("meetups.detail", {"slug": "circle-1", "meetup_id": 7}),
+        ("groups.index", {"page": 2}),
+        ("groups.index", {"page": True}),  # equal to 1 as a key, a different link
+        ("groups.index", {"page": 1}),
+        ("static", {"filename": "css/nq.css"}),
+        ("groups.show", {"slug": "circle-1", "_anchor": "members"}),
+        ("groups.show", {"slug": "circle-1", "_external": True}),
+    ]
+    with app.test_request_context("/", base_url="http://nq.test/sub"):
+        for _round in range(2):  # the second round comes from the kept links
+            for endpoint, values in cases:
+                assert template_url_for(endpoint, **values) == url_for(endpoint, **values), (endpoint, values)
+        assert template_url_for("groups.show", slug="circle-1").startswith("/sub/")
+        assert any(key[2] == "groups.show" for key in _URLS)
+    with app.test_request_context("/"):  # another mount point: its own links
+        assert template_url_for("groups.show", slug="circle-1") == "/groups/circle-1"
