@@ -34,8 +34,6 @@ def _code_of(locale: Locale) -> str:
     return str(locale)
 
 
-
-
 def to_local(value: datetime, tz: str | None = None) -> datetime:
     return value.astimezone(ZoneInfo(tz or DEFAULT_TZ))
 
