@@ -135,7 +135,7 @@ def topbar() -> Markup:
     It is on every page, and rendering it (a dozen links and strings) costs
     more than many a page's own content.
     """
-    from members.views import photo_url
+    from members.views import photo_url_for
 
     user = current_user._get_current_object()
     admin_slug = (request.view_args or {}).get("slug") if request.blueprint == "group_admin" else None
@@ -145,7 +145,7 @@ def topbar() -> Markup:
         name = user.name or ""
         bar = bar._replace(
             first_name=name.split()[0] if name.split() else "", email=user.email, initials=user.initials,
-            photo=photo_url(user), hosted=tuple(hosted_groups()),
+            photo=photo_url_for(user.id, g.get("my_photo_filename")), hosted=tuple(hosted_groups()),
         )
         return Markup(_topbar_html(bar).replace(CSRF_PLACEHOLDER, generate_csrf()))  # noqa: S704 (autoescaped template output)
     return Markup(_topbar_html(bar))  # noqa: S704 (autoescaped template output)

@@ -5,11 +5,14 @@ commit, the view commits once and redirects (PRG).
 """
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -313,6 +316,43 @@ def dashboard_upcoming_meetups(user):
             return None
     return "meetups/_dashboard_section.html", {"meetup_rows": rows}
 
+
+
+class MeetupRow(NamedTuple):
+    """What one row of a meetup list shows: the row is a pure function of it."""
+
+    url: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    tz: str | None
+    relative: str  # 'in 3 days' for a scheduled meetup, else ""
+    group_name: str | None
+    place: str | None
+    show_response: bool
+    response: str | None
+    locale: str
+
+
+@bp.app_template_global()
+def meetup_row(meetup, group, url: str, response: str | None = None, show_response: bool = False,
+               show_group: bool = False, show_place: bool = True) -> Markup:
+    """One meetup in a list (dashboard, group page, my meetups), drawn once per worker per content."""
+    from common.formatting import fmt_relative, locale_code
+
+    row = MeetupRow(
+        url, meetup.title, meetup.starts_at, meetup.ends_at, meetup.status, group.timezone,
+        fmt_relative(meetup.starts_at) if meetup.status == "scheduled" else "",
+        group.name if show_group else None, meetup.place if show_place else None,
+        show_response, response if show_response else None, locale_code(),
+    )
+    return _meetup_row_html(row)
+
+
+@lru_cache(maxsize=4096)
+def _meetup_row_html(row: MeetupRow) -> Markup:
+    return Markup(render_template("meetups/_meetup_row.html", row=row))  # noqa: S704 (autoescaped template output)
 
 
 @bp.app_template_filter("date_parts")

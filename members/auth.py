@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.orm import aliased, joinedload, lazyload
+from sqlalchemy.orm import aliased, lazyload
 
 from common.templating import HostedGroup
 from extensions import db, limiter, login_manager
@@ -56,7 +56,7 @@ def load_user(user_id: str) -> User | None:
     row = db.session.execute(_user_statement(db.engine.dialect.name, slug is not None), params).first()
     if row is None:
         return None
-    user, hosted = row[0], row[1]
+    user, hosted, g.my_photo_filename = row[0], row[1], row[2]
     if user.session_version != int(version) or user.is_deactivated:
         return None
     # The top bar's admin links come with the user: one query for both.
@@ -64,13 +64,13 @@ def load_user(user_id: str) -> User | None:
         hosted = json.loads(hosted)
     g.hosted_groups = sorted((HostedGroup(slug, name) for slug, name in hosted or []), key=lambda h: h.name)
     if slug is not None:
-        g.preloaded_group = (slug, row[2], row[3])
+        g.preloaded_group = (slug, row[3], row[4])
     return user
 
 
 @lru_cache(maxsize=8)
 def _user_statement(dialect: str, with_group: bool = False):
-    """The user with profile, and the groups they host as a JSON list of [slug, name];
+    """The user, the groups they host as a JSON list of [slug, name] and their photo's file name;
     ``with_group``: also the group with slug ``:slug`` (or None) and the user's membership in it."""
     from groups.models import HOST_ROLES, Group, Membership
 
@@ -85,9 +85,12 @@ def _user_statement(dialect: str, with_group: bool = False):
         .scalar_subquery()
     )
     statement = (
-        select(User, hosted)
+        select(User, hosted, Profile.photo_filename)
+        .outerjoin(Profile, Profile.user_id == User.id)
         .where(User.id == bindparam("uid"))
-        .options(joinedload(User.profile).lazyload(Profile.company))
+        # The profile itself loads when a page asks for it; the top bar needs
+        # only the photo, and loading a second object costs as much as the user.
+        .options(lazyload(User.profile))
     )
     if not with_group:
         return statement
@@ -95,7 +98,6 @@ def _user_statement(dialect: str, with_group: bool = False):
     mine = aliased(Membership)
     return (
         statement.add_columns(page_group, mine)
-        .select_from(User)
         .outerjoin(page_group, page_group.slug == bindparam("slug"))
         .outerjoin(mine, and_(mine.group_id == page_group.id, mine.user_id == User.id))
         # Both ends of the membership are the rows beside it.
