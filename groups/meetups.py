@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import lazyload
 
 from common.db import utcnow
 from common.sections import dashboard_section, group_page_section, render_sections
@@ -60,6 +61,8 @@ def _detail_statement():
         select(Meetup, RSVP)
         .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == bindparam("uid")))
         .where(Meetup.id == bindparam("mid"), Meetup.group_id == bindparam("gid"))
+        # The group is already loaded in this request: no join for it.
+        .options(lazyload(Meetup.group))
     )
 
 
@@ -268,6 +271,8 @@ def _group_upcoming_statement():
                Meetup.ends_at > bindparam("now", type_=Meetup.ends_at.type), Meetup.status != "held")
         .order_by(Meetup.starts_at)
         .limit(4)
+        # The group is already loaded in this request: no join for it.
+        .options(lazyload(Meetup.group))
     )
 
 
@@ -300,6 +305,8 @@ def _upcoming_statement():
         )
         .order_by(Meetup.starts_at)
         .limit(5)
+        # The user's groups are already loaded (my_memberships): no join for them.
+        .options(lazyload(Meetup.group))
     )
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select, true
+from sqlalchemy.orm import lazyload
 
 from common.db import utcnow
 from common.urls import external_url
@@ -305,6 +306,8 @@ def _pending_ratings_statement():
             Membership.status.in_(RATER_STATUSES),
         )
         .order_by(Meetup.ends_at.desc())
+        # For the dashboard, whose memberships already loaded these groups: no join for them.
+        .options(lazyload(Meetup.group))
     )
 
 
