@@ -140,6 +140,7 @@ def _counts_and_applications_statement():
         .outerjoin(Membership, and_(Membership.group_id == bindparam("gid"), Membership.status == "applied"))
         .outerjoin(User, User.id == Membership.user_id)
         .order_by(_host_first(), User.name)
+        .options(lazyload(Membership.group))  # the host's page has loaded the group
     )
 
 
