@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, select
 from billing.models import Payment, PaymentSeat
 from billing.seasons import current_season, season_due
 from billing.services import hold_key
-from common.db import utcnow
+from common.db import read_rows, utcnow
 from common.sections import Section, admin_home_section, dashboard_section, group_page_section
 from extensions import db
 from groups.models import Group, Membership
@@ -62,7 +62,7 @@ def payments_tile(group: Group) -> Section:
     if group.fee_minor <= 0:
         return None
     season = current_season(group, utcnow().date())
-    rows = db.session.execute(_season_payments_statement(), {"gid": group.id, "season": season[0]}).all()
+    rows = read_rows(_season_payments_statement(), {"gid": group.id, "season": season[0]}).all()
     counts = {status: (n, total, disputed) for status, n, total, disputed in rows}
     paid = sum(counts.get(s, (0, 0, 0))[1] for s in ("paid", "partially_refunded"))
     pending = counts.get("pending", (0, 0, 0))

@@ -76,3 +76,18 @@ def init_read_only_commit(app, db) -> None:
         finally:
             session.expire_on_commit = expire
         return response
+
+
+def read_rows(statement, params: dict | None = None):
+    """Run a SELECT of plain columns on the session's connection (same transaction).
+
+    It skips the ORM's result machinery, which for a column query costs as
+    much again as SQLite takes to answer it. Pending changes are flushed
+    first, as ``session.execute`` would.
+    """
+    from extensions import db
+
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement, params or {})

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, joinedload
 
+from common.db import read_rows
 from extensions import db
 from groups.meetups_models import Meetup
 from groups.models import Group
@@ -203,7 +204,7 @@ def _summary_statement():
 def connection_summary(user_id: int) -> ConnectionSummary:
     """A member's connections, deep relationships and introductions awaiting
     their answer, in one query (mutual clicks and introductions side by side)."""
-    rows = db.session.execute(_summary_statement(), {"uid": user_id}).all()
+    rows = read_rows(_summary_statement(), {"uid": user_id}).all()
     counts = {row.other: row.n for row in rows if row.kind == 1}
     met: set[int] = set()
     awaiting = 0

@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import lazyload
 
-from common.db import utcnow
+from common.db import read_rows, utcnow
 from common.sections import dashboard_section, group_page_section, render_sections
 from common.tick import tick_task
 from extensions import db
@@ -95,7 +95,7 @@ def detail(slug: str, meetup_id: int):
         now = utcnow()
         # After the meetup, "who went" is who was checked in (when attendance was taken).
         went = meetup.ends_at <= now and meetup.attendance_taken
-        going = [Face(*row) for row in db.session.execute(_faces_statement(went), {"mid": meetup.id})]
+        going = [Face(*row) for row in read_rows(_faces_statement(went), {"mid": meetup.id})]
         waitlist_position = None
         if rsvp is not None and rsvp.response == "waitlisted":
             waitlist_position = db.session.scalar(

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from common.audit import record_audit
-from common.db import utcnow
+from common.db import read_rows, utcnow
 from common.formatting import fmt_span
 from common.urls import external_url
 from extensions import db
@@ -541,7 +541,7 @@ def _overview_statement():
 def attendance_overview(group_id: int, now: datetime, limit: int = 8) -> tuple[list[AttendancePoint], NextMeetup | None]:
     """Held meetups (newest ``limit``, oldest first) with going and attended
     counts, and the next scheduled meetup — one query."""
-    rows = db.session.execute(_overview_statement(), {"gid": group_id, "now": now, "limit": limit}).all()
+    rows = read_rows(_overview_statement(), {"gid": group_id, "now": now, "limit": limit}).all()
     series = [
         AttendancePoint(r.id, r.title, r.starts_at, r.going_count, r.attended)
         for r in sorted((r for r in rows if not r.upcoming), key=lambda r: r.starts_at)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select, true
 from sqlalchemy.orm import lazyload
 
-from common.db import utcnow
+from common.db import read_rows, utcnow
 from common.urls import external_url
 from extensions import db
 from groups.connections import group_pairs
@@ -600,7 +600,7 @@ def _fingerprint_statement():
 
 def season_fingerprint(group: Group, now: datetime) -> tuple:
     """Counts and high-water marks of every row the season's aggregates read (1 query)."""
-    row = db.session.execute(_fingerprint_statement(), {"gid": group.id, "now": now}).one()
+    row = read_rows(_fingerprint_statement(), {"gid": group.id, "now": now}).one()
     return (group.fee_minor, group.currency, group.season_start, *row)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import and_, bindparam, case, exists, func, select, update
 from sqlalchemy.orm import aliased, lazyload
 
 from common.audit import AuditEntry, record_audit
-from common.db import utcnow
+from common.db import read_rows, utcnow
 from common.urls import external_url
 from extensions import db
 from groups.models import HOST_ROLES, SEAT_STATUSES, Group, Invite, Membership
@@ -128,7 +128,7 @@ def _counts_statement():
 
 def group_counts(group_id: int) -> GroupCounts:
     """Active members, seats taken (cap), pending applications, awaiting payment — one query."""
-    return GroupCounts(*db.session.execute(_counts_statement(), {"gid": group_id}).one())
+    return GroupCounts(*read_rows(_counts_statement(), {"gid": group_id}).one())
 
 
 @lru_cache(maxsize=1)
@@ -509,7 +509,7 @@ class Face(NamedTuple):
 
 def member_preview(group_id: int, limit: int = 12) -> list[Face]:
     """The first active members by name — the group page's row of faces (1 light query)."""
-    return [Face(*row) for row in db.session.execute(_preview_statement(), {"gid": group_id, "limit": limit})]
+    return [Face(*row) for row in read_rows(_preview_statement(), {"gid": group_id, "limit": limit})]
 
 
 @lru_cache(maxsize=1)
