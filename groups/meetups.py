@@ -22,6 +22,7 @@ from common.sections import dashboard_section, group_page_section, render_sectio
 from common.tick import tick_task
 from extensions import db
 from groups import meetups_services as services
+from groups import services as group_services
 from groups.calendar import feed_meetups, meetup_ics, user_feed
 from groups.meetups_forms import SelfCheckInForm
 from groups.meetups_models import RSVP, Meetup
@@ -262,17 +263,31 @@ def meetups_held(now) -> int:
 
 # Sections on shared pages -----------------------------------------------------
 
+class ListedMeetup(NamedTuple):
+    """A meetup as lists show it (plain columns: no object to build)."""
+
+    id: int
+    group_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    place: str | None
+
+
+LISTED_COLUMNS = (Meetup.id, Meetup.group_id, Meetup.title, Meetup.starts_at, Meetup.ends_at, Meetup.status,
+                  Meetup.place)
+
+
 @lru_cache(maxsize=1)
 def _group_upcoming_statement():
     return (
-        select(Meetup, RSVP.response)
+        select(*LISTED_COLUMNS, RSVP.response)
         .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == bindparam("viewer")))
         .where(Meetup.group_id == bindparam("gid"),
                Meetup.ends_at > bindparam("now", type_=Meetup.ends_at.type), Meetup.status != "held")
         .order_by(Meetup.starts_at)
         .limit(4)
-        # The group is already loaded in this request: no join for it.
-        .options(lazyload(Meetup.group))
     )
 
 
@@ -282,9 +297,9 @@ def group_upcoming_meetups(group: Group, membership: Membership | None):
     now = utcnow()
     is_member = can_see_members(membership)
     viewer_id = membership.user_id if is_member else -1
-    rows = db.session.execute(_group_upcoming_statement(), {"viewer": viewer_id, "gid": group.id, "now": now}).all()
-    meetups = [meetup for meetup, _response in rows]
-    responses = {meetup.id: response for meetup, response in rows if response}
+    rows = read_rows(_group_upcoming_statement(), {"viewer": viewer_id, "gid": group.id, "now": now}).all()
+    meetups = [ListedMeetup(*row[:-1]) for row in rows]
+    responses = {row.id: row.response for row in rows if row.response}
     return "meetups/_group_section.html", {
         "meetups": meetups, "is_member": is_member, "responses": responses,
         "is_host": can_manage(membership), "section_group": group,
@@ -295,7 +310,7 @@ def group_upcoming_meetups(group: Group, membership: Membership | None):
 def _upcoming_statement():
     uid = bindparam("uid")
     return (
-        select(Meetup, RSVP.response)
+        select(*LISTED_COLUMNS, RSVP.response)
         .join(Membership, and_(Membership.group_id == Meetup.group_id, Membership.user_id == uid))
         .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == uid))
         .where(
@@ -305,23 +320,24 @@ def _upcoming_statement():
         )
         .order_by(Meetup.starts_at)
         .limit(5)
-        # The user's groups are already loaded (my_memberships): no join for them.
-        .options(lazyload(Meetup.group))
     )
 
 
 @dashboard_section(order=20)
 def dashboard_upcoming_meetups(user):
-    """My next meetups across my groups, with my answer (two queries)."""
+    """My next meetups across my groups, with my answer (one query; two for a member of no group)."""
     now = utcnow()
-    rows = db.session.execute(_upcoming_statement(), {"uid": user.id, "now": now}).all()
+    rows = [(ListedMeetup(*row[:-1]), row.response)
+            for row in read_rows(_upcoming_statement(), {"uid": user.id, "now": now})]
     if not rows:
         has_group = db.session.scalar(
             select(Membership.id).where(Membership.user_id == user.id, Membership.status == "active").limit(1)
         )
         if has_group is None:
             return None
-    return "meetups/_dashboard_section.html", {"meetup_rows": rows}
+    # The groups came with the memberships the dashboard loaded first.
+    groups = {m.group_id: m.group for m in group_services.my_memberships(user.id)}
+    return "meetups/_dashboard_section.html", {"meetup_rows": rows, "meetup_groups": groups}
 
 
 
