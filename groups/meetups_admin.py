@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from datetime import time
 from functools import lru_cache
+from typing import NamedTuple
 
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import func, select
 
 from common.db import utcnow
 from common.formatting import locale_code
 from common.sections import admin_home_section
+from common.templating import CSRF_PLACEHOLDER
 from extensions import db
 from groups import meetups_services as services
 from groups.meetups_forms import AbsenceRuleForm, AnnouncementForm, MeetupForm, SeasonForm, WalkInForm
@@ -178,6 +181,39 @@ def attendance_home(slug: str):
     return redirect(url_for("meetups_admin.attendance", slug=group.slug, meetup_id=meetup_id))
 
 
+class Attendee(NamedTuple):
+    """What one line of the check-in list shows: the line is a pure function of it."""
+
+    slug: str
+    meetup_id: int
+    user_id: int
+    name: str
+    email: str
+    initials: str
+    present: bool
+    walk_in: bool
+    response: str | None
+    search: str
+    locale: str
+
+
+@bp.app_template_global()
+def attendee_row(user, row, slug: str, meetup_id: int, search: str) -> Markup:
+    """One person on the check-in list, drawn once per worker for what it shows
+    (a long list at the door: only the people whose state changed are drawn again)."""
+    attendee = Attendee(
+        slug, meetup_id, user.id, user.name, user.email, user.initials,
+        row is not None and row.checked_in_at is not None, bool(row is not None and row.walk_in),
+        row.response if row is not None else None, search, locale_code(),
+    )
+    return Markup(_attendee_html(attendee).replace(CSRF_PLACEHOLDER, generate_csrf()))  # noqa: S704
+
+
+@lru_cache(maxsize=8192)
+def _attendee_html(attendee: Attendee) -> str:
+    return render_template("meetups/admin/_attendee_row.html", a=attendee, csrf_placeholder=CSRF_PLACEHOLDER)
+
+
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>/attendance")
 def attendance(slug: str, meetup_id: int):
     """The phone-first check-in list: search, one tap per person, walk-ins."""
@@ -192,7 +228,7 @@ def attendance(slug: str, meetup_id: int):
     return render_template(
         "meetups/admin/attendance.html", group=group, membership=membership, meetup=meetup,
         rows=rows, search=search, present=present, walk_in_form=walk_in_form,
-        action_form=FlaskForm(), checkin_open=services.checkin_open(meetup),
+        checkin_open=services.checkin_open(meetup),
     )
 
 

@@ -26,7 +26,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
 
 from common.audit import record_audit
 from common.db import read_rows, utcnow
@@ -36,7 +36,7 @@ from extensions import db
 from groups.meetups_models import RSVP, Meetup
 from groups.models import Group, Membership
 from groups.schedule import SeasonRule, expand_season
-from members.models import Profile, User
+from members.models import User
 from outbox.services import queue_email
 
 log = logging.getLogger(__name__)
@@ -399,7 +399,7 @@ def attendance_rows(meetup: Meetup, search: str = "") -> list[tuple[User, RSVP |
         # Two id lists (not "or has an RSVP" on the outer join): both are index
         # lookups, where the join condition made SQLite read every user.
         .where(or_(User.id.in_(member_ids), User.id.in_(answered_ids)))
-        .options(joinedload(User.profile).lazyload(Profile.company))
+        .options(lazyload(User.profile))  # the list shows names and initials only
         .order_by(
             case((RSVP.response == "going", 0), (RSVP.response == "waitlisted", 1), else_=2),
             User.name,

@@ -1,6 +1,7 @@
 """Meetup pages through the client: member page, RSVP, host pages, attendance, season, messages."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -161,8 +162,15 @@ def test_attendance_one_tap_search_walk_in_and_json(client, auth, db, setup, mak
     html = client.get(page + "?q=anne").get_data(as_text=True)
     assert "Anne Andersen" in html and "Bo Berg" not in html
     token = csrf_token(client, page)
-    response = client.post(_admin(setup, f"/attendance/{ann.id}"), data={"csrf_token": token})
+    before = client.get(page).get_data(as_text=True)
+    assert f'id="person-{ann.id}"' in before and "attendee--present" not in before
+    # Each line's form carries this session's token (the lines are kept per worker, the token is not).
+    line_token = re.search(rf'attendance/{ann.id}" data-checkin-form>\s*<input type="hidden" name="csrf_token" '
+                           r'value="([^"]+)"', before).group(1)
+    response = client.post(_admin(setup, f"/attendance/{ann.id}"), data={"csrf_token": line_token})
     assert response.status_code == 302
+    after = client.get(page).get_data(as_text=True)
+    assert after.count("attendee--present") == 1 and "Undo check-in of Anne Andersen" in after
     row = db.session.scalars(select(RSVP).where(RSVP.user_id == ann.id)).one()
     assert row.checked_in_at is not None and not row.walk_in
     db.session.refresh(meetup)
