@@ -93,16 +93,25 @@ def fmt_relative(value: datetime | None) -> str:
     future = seconds >= 0
     seconds = abs(seconds)
     if seconds < 3600:
-        minutes = max(int(seconds // 60), 1)
-        text = ngettext("%(num)d minute", "%(num)d minutes", minutes)
+        unit, num = "minute", max(int(seconds // 60), 1)
     elif seconds < 86400:
-        hours = int(seconds // 3600)
-        text = ngettext("%(num)d hour", "%(num)d hours", hours)
+        unit, num = "hour", int(seconds // 3600)
     else:
-        days = int(seconds // 86400)
-        if days == 1:
-            return _("tomorrow") if future else _("yesterday")
-        text = ngettext("%(num)d day", "%(num)d days", days)
+        unit, num = "day", int(seconds // 86400)
+    return _relative_text(unit, num, future, locale_code())
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _relative_text(unit: str, num: int, future: bool, locale: str) -> str:
+    """The words for one (unit, number, direction) in ``locale`` (the locale in force when called)."""
+    if unit == "day" and num == 1:
+        return _("tomorrow") if future else _("yesterday")
+    if unit == "minute":
+        text = ngettext("%(num)d minute", "%(num)d minutes", num)
+    elif unit == "hour":
+        text = ngettext("%(num)d hour", "%(num)d hours", num)
+    else:
+        text = ngettext("%(num)d day", "%(num)d days", num)
     return _("in %(span)s", span=text) if future else _("%(span)s ago", span=text)
 
 

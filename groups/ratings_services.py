@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 from time import monotonic
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select, true
-from sqlalchemy.orm import lazyload
 
 from common.db import read_rows, utcnow
 from common.urls import external_url
@@ -293,7 +292,7 @@ def queue_rating_requests(now: datetime) -> int:
 def _pending_ratings_statement():
     now_type = Meetup.ends_at.type
     return (
-        select(Meetup, Rating.id)
+        select(Meetup.id, Meetup.title, Meetup.ends_at, Meetup.group_id, Rating.id.label("rating_id"))
         .join(RSVP, RSVP.meetup_id == Meetup.id)
         .join(Membership, and_(Membership.user_id == RSVP.user_id, Membership.group_id == Meetup.group_id))
         .outerjoin(Rating, and_(Rating.meetup_id == Meetup.id, Rating.user_id == RSVP.user_id))
@@ -306,17 +305,29 @@ def _pending_ratings_statement():
             Membership.status.in_(RATER_STATUSES),
         )
         .order_by(Meetup.ends_at.desc())
-        # For the dashboard, whose memberships already loaded these groups: no join for them.
-        .options(lazyload(Meetup.group))
     )
 
 
-def pending_ratings(user_id: int, now: datetime) -> list[tuple[Meetup, bool]]:
-    """Meetups the member may rate now: (meetup, already rated), newest first (1 query)."""
-    rows = db.session.execute(
+class RateableMeetup(NamedTuple):
+    """A meetup the member attended, as the rating card shows it (plain columns)."""
+
+    id: int
+    title: str
+    ends_at: datetime
+    group: Group
+
+
+def pending_ratings(user_id: int, now: datetime) -> list[tuple[RateableMeetup, bool]]:
+    """Meetups the member may rate now: (meetup, already rated), newest first (1 query;
+    their groups come from the session, where the dashboard's memberships put them)."""
+    rows = read_rows(
         _pending_ratings_statement(), {"uid": user_id, "now": now, "since": now - timedelta(days=60)}
-    ).unique().all()
-    return [(m, rid is not None) for m, rid in rows if now < window_closes(m)]
+    ).all()
+    meetups = [
+        (RateableMeetup(row.id, row.title, row.ends_at, db.session.get(Group, row.group_id)), row.rating_id is not None)
+        for row in rows
+    ]
+    return [(m, rated) for m, rated in meetups if now < window_closes(m)]
 
 
 # --------------------------------------------------------------------------- seasons
