@@ -108,12 +108,34 @@ def hosted_groups() -> list:
     return g.hosted_groups
 
 
+# Stands in for the CSRF token in a kept fragment: the token is per session and
+# is put in on every request. Random per process, so no text can imitate it.
+CSRF_PLACEHOLDER = secrets.token_hex(16)
+
+
+def render_kept(template: str, **context) -> Markup:
+    """A fragment that is a pure function of ``context`` (hashable values),
+    rendered once per worker and then reused.
+
+    The application, its mount point and the locale are part of the key (the
+    fragment's links and words depend on them); a form in it writes
+    ``csrf_placeholder`` where this session's token goes.
+    """
+    html = _render_kept(template, current_app.name, request.script_root, locale_code(), **context)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
+    return Markup(html)  # noqa: S704 (autoescaped template output)
+
+
+@lru_cache(maxsize=16384)
+def _render_kept(template: str, app: str, script_root: str, locale: str, **context) -> str:
+    del app, script_root, locale  # the key only: render_template reads them from the request
+    return render_template(template, csrf_placeholder=CSRF_PLACEHOLDER, **context)
+
+
 class TopBar(NamedTuple):
     """Everything the top bar shows: the bar is a pure function of these."""
 
-    app: str  # the application's name: its URL map draws the links
-    locale: str
-    script_root: str
     endpoint: str | None
     admin_slug: str | None  # the hosted group whose admin pages are open
     signed_in: bool
@@ -122,11 +144,6 @@ class TopBar(NamedTuple):
     initials: str = ""
     photo: str | None = None
     hosted: tuple[HostedGroup, ...] = ()
-
-
-# Stands in for the CSRF token in a kept bar: the token is per session and is
-# put in on every request. Random per process, so no text can imitate it.
-CSRF_PLACEHOLDER = secrets.token_hex(16)
 
 
 def topbar() -> Markup:
@@ -139,21 +156,14 @@ def topbar() -> Markup:
 
     user = current_user._get_current_object()
     admin_slug = (request.view_args or {}).get("slug") if request.blueprint == "group_admin" else None
-    bar = TopBar(current_app.name, locale_code(), request.script_root, request.endpoint, admin_slug,
-                 user.is_authenticated)
+    bar = TopBar(request.endpoint, admin_slug, user.is_authenticated)
     if bar.signed_in:
         name = user.name or ""
         bar = bar._replace(
             first_name=name.split()[0] if name.split() else "", email=user.email, initials=user.initials,
             photo=photo_url_for(user.id, g.get("my_photo_filename")), hosted=tuple(hosted_groups()),
         )
-        return Markup(_topbar_html(bar).replace(CSRF_PLACEHOLDER, generate_csrf()))  # noqa: S704 (autoescaped template output)
-    return Markup(_topbar_html(bar))  # noqa: S704 (autoescaped template output)
-
-
-@lru_cache(maxsize=2048)
-def _topbar_html(bar: TopBar) -> str:
-    return render_template("_topbar.html", bar=bar, links=nav_links(), csrf_placeholder=CSRF_PLACEHOLDER)
+    return render_kept("_topbar.html", bar=bar)
 
 
 # url_for for templates, remembered per worker: a page builds two dozen links,
@@ -214,6 +224,7 @@ def init_templating(app: Flask) -> None:
         avatar=avatar,
         hosted_groups=hosted_groups,
         topbar=topbar,
+        nav_links=nav_links,
         url_for=template_url_for,
     )
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -81,7 +81,7 @@ def propose_introduction(
 
 
 @lru_cache(maxsize=1)
-def _involving_statement():
+def _pending_statement():
     uid = bindparam("uid")
     return (
         select(Introduction)
@@ -89,31 +89,19 @@ def _involving_statement():
         .options(*(joinedload(side).joinedload(User.profile).lazyload(Profile.company)
                    for side in (Introduction.member_a, Introduction.member_b, Introduction.introducer)))
         .where(
-            Introduction.status.in_(("proposed", "accepted", "met")),
-            or_(Introduction.member_a_id == uid, Introduction.member_b_id == uid),
+            Introduction.status == "proposed",
+            or_(
+                (Introduction.member_a_id == uid) & Introduction.accepted_a.is_(False),
+                (Introduction.member_b_id == uid) & Introduction.accepted_b.is_(False),
+            ),
         )
         .order_by(Introduction.created_at.desc())
     )
 
 
-def involving(user_id: int) -> list[Introduction]:
-    """The member's proposed, accepted and met introductions, with names (1 query)."""
-    return list(db.session.scalars(_involving_statement(), {"uid": user_id}).unique())
-
-
-def awaiting_answer(intros: list[Introduction], user_id: int) -> list[Introduction]:
-    """Of ``intros``, those proposed and not yet accepted by this member."""
-    return [
-        intro for intro in intros
-        if intro.status == "proposed"
-        and ((intro.member_a_id == user_id and not intro.accepted_a)
-             or (intro.member_b_id == user_id and not intro.accepted_b))
-    ]
-
-
 def pending_for(user_id: int) -> list[Introduction]:
     """Introductions waiting for this member's answer (1 query)."""
-    return awaiting_answer(involving(user_id), user_id)
+    return list(db.session.scalars(_pending_statement(), {"uid": user_id}).unique())
 
 
 def _load_for(intro_id: int, user_id: int) -> Introduction:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import lazyload
 
 from common.db import read_rows, utcnow
 from common.sections import dashboard_section, group_page_section, render_sections
+from common.templating import render_kept
 from common.tick import tick_task
 from extensions import db
 from groups import meetups_services as services
@@ -340,7 +341,6 @@ def dashboard_upcoming_meetups(user):
     return "meetups/_dashboard_section.html", {"meetup_rows": rows, "meetup_groups": groups}
 
 
-
 class MeetupRow(NamedTuple):
     """What one row of a meetup list shows: the row is a pure function of it."""
 
@@ -355,27 +355,21 @@ class MeetupRow(NamedTuple):
     place: str | None
     show_response: bool
     response: str | None
-    locale: str
 
 
 @bp.app_template_global()
 def meetup_row(meetup, group, url: str, response: str | None = None, show_response: bool = False,
                show_group: bool = False, show_place: bool = True) -> Markup:
     """One meetup in a list (dashboard, group page, my meetups), drawn once per worker per content."""
-    from common.formatting import fmt_relative, locale_code
+    from common.formatting import fmt_relative
 
     row = MeetupRow(
         url, meetup.title, meetup.starts_at, meetup.ends_at, meetup.status, group.timezone,
         fmt_relative(meetup.starts_at) if meetup.status == "scheduled" else "",
         group.name if show_group else None, meetup.place if show_place else None,
-        show_response, response if show_response else None, locale_code(),
+        show_response, response if show_response else None,
     )
-    return _meetup_row_html(row)
-
-
-@lru_cache(maxsize=4096)
-def _meetup_row_html(row: MeetupRow) -> Markup:
-    return Markup(render_template("meetups/_meetup_row.html", row=row))  # noqa: S704 (autoescaped template output)
+    return render_kept("meetups/_meetup_row.html", row=row)
 
 
 @bp.app_template_filter("date_parts")

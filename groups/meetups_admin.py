@@ -5,7 +5,6 @@ Every view first calls ``load_group(slug, require="host")`` (404, then 403).
 from __future__ import annotations
 
 from datetime import time
-from functools import lru_cache
 from typing import NamedTuple
 
 import segno
@@ -13,14 +12,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import func, select
 
 from common.db import utcnow
-from common.formatting import locale_code
 from common.sections import admin_home_section
-from common.templating import CSRF_PLACEHOLDER
+from common.templating import render_kept
 from extensions import db
 from groups import meetups_services as services
 from groups.meetups_forms import AbsenceRuleForm, AnnouncementForm, MeetupForm, SeasonForm, WalkInForm
@@ -194,7 +191,6 @@ class Attendee(NamedTuple):
     walk_in: bool
     response: str | None
     search: str
-    locale: str
 
 
 @bp.app_template_global()
@@ -204,14 +200,9 @@ def attendee_row(user, row, slug: str, meetup_id: int, search: str) -> Markup:
     attendee = Attendee(
         slug, meetup_id, user.id, user.name, user.email, user.initials,
         row is not None and row.checked_in_at is not None, bool(row is not None and row.walk_in),
-        row.response if row is not None else None, search, locale_code(),
+        row.response if row is not None else None, search,
     )
-    return Markup(_attendee_html(attendee).replace(CSRF_PLACEHOLDER, generate_csrf()))  # noqa: S704
-
-
-@lru_cache(maxsize=8192)
-def _attendee_html(attendee: Attendee) -> str:
-    return render_template("meetups/admin/_attendee_row.html", a=attendee, csrf_placeholder=CSRF_PLACEHOLDER)
+    return render_kept("meetups/admin/_attendee_row.html", a=attendee)
 
 
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>/attendance")
@@ -372,13 +363,9 @@ def attendance_tile(group: Group):
     """Next meetup and attendance over the season as a small bar chart (one query)."""
     series, next_meetup = services.attendance_overview(group.id, utcnow(), limit=8)
     return "meetups/_admin_tile.html", {
-        "attendance_chart": attendance_chart(tuple(series), group.timezone, locale_code()),
+        # A pure function of its points: drawn once per worker.
+        "attendance_chart": render_kept(
+            "meetups/_attendance_chart.html", series=tuple(series), chart_tz=group.timezone
+        ),
         "next_meetup": next_meetup, "tile_group": group,
     }
-
-
-@lru_cache(maxsize=256)
-def attendance_chart(series: tuple, tz: str | None, locale: str) -> Markup:
-    """The tile's bar chart, a pure function of its points: drawn once per worker."""
-    del locale  # part of the cache key: the chart's words are in it
-    return Markup(render_template("meetups/_attendance_chart.html", series=series, chart_tz=tz))  # noqa: S704

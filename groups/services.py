@@ -176,7 +176,7 @@ def _hosts_statement():
             Membership.role.in_(HOST_ROLES),
             Membership.status == "active",
         )
-        .order_by(case((Membership.role == "host", 0), else_=1), User.name)
+        .order_by(_host_first(), User.name)
     )
 
 

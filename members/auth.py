@@ -62,7 +62,7 @@ def load_user(user_id: str) -> User | None:
     # The top bar's admin links come with the user: one query for both.
     if isinstance(hosted, str):
         hosted = json.loads(hosted)
-    g.hosted_groups = sorted((HostedGroup(slug, name) for slug, name in hosted or []), key=lambda h: h.name)
+    g.hosted_groups = sorted((HostedGroup(*pair) for pair in hosted or []), key=lambda h: h.name)
     if slug is not None:
         g.preloaded_group = (slug, row[3], row[4])
     return user
