@@ -9,7 +9,7 @@ from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 import config as config_module
-from common.db import init_read_only_commit
+from common.db import init_idle_ping, init_read_only_commit
 from common.formatting import init_formatting
 from common.templating import init_templating
 from common.web import configure_logging, init_error_handlers, init_request_plumbing
@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
 
     configure_logging(app)
     db.init_app(app)
+    init_idle_ping(app, db)
     init_read_only_commit(app, db)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)

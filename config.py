@@ -31,7 +31,8 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'nq.sqlite3'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DB_IDLE_PING_SECONDS = 10.0  # a pooled connection idle longer is pinged before use (common.db)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # Development is the local default; production sets NQ_ENV=production.

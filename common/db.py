@@ -1,9 +1,11 @@
 """Column types and helpers shared by every area's models."""
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.types import TypeDecorator
 
 
@@ -40,6 +42,34 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+def init_idle_ping(app, db) -> None:
+    """Check a pooled connection before use only if it sat idle for a while.
+
+    ``pool_pre_ping`` costs a round trip to the database on every request. A
+    connection handed back moments ago by the previous request is alive; one
+    that waited longer than ``DB_IDLE_PING_SECONDS`` may have been closed by
+    a database restart or a firewall, so it is pinged first and, if dead,
+    replaced by the pool before the request sees it.
+    """
+    idle_seconds = float(app.config.get("DB_IDLE_PING_SECONDS", 10))
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "checkin")
+    def note_idle(dbapi_connection, record):
+        record.info["nq_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy):
+        since = record.info.get("nq_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 (any failure means: use another connection)
+            raise DisconnectionError("idle connection is gone") from error
+
+
 def init_read_only_commit(app, db) -> None:
     """End a request that wrote nothing with COMMIT instead of ROLLBACK.
 
@@ -50,8 +80,6 @@ def init_read_only_commit(app, db) -> None:
     plans. A request that wrote anything, or failed, still ends in a rollback.
     Objects stay loaded: the commit expires nothing.
     """
-    from sqlalchemy import event
-
     def note_writes(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip()[:6].upper() != "SELECT":
             conn.info["nq_wrote"] = True
@@ -60,6 +88,8 @@ def init_read_only_commit(app, db) -> None:
         conn.info["nq_wrote"] = False
 
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            return  # no prepared statements to keep; SQLite begins no transaction for a read
         event.listen(db.engine, "before_cursor_execute", note_writes)
         event.listen(db.engine, "begin", forget_writes)
 
@@ -76,6 +106,36 @@ def init_read_only_commit(app, db) -> None:
         finally:
             session.expire_on_commit = expire
         return response
+
+
+def attach_loaded(model, values):
+    """The ORM object for a row read with ``read_rows``, as if the session had
+    loaded it: persistent, in the identity map, lazy relationships working.
+
+    ``values`` maps every column attribute of ``model`` to its value; None (an
+    outer join that found nothing) gives None. An object the session already
+    holds is returned as it is, so nothing the request changed is overwritten.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from extensions import db
+
+    mapper = inspect(model)
+    key = mapper.identity_key_from_primary_key([values[column.key] for column in mapper.primary_key])
+    if key[1][0] is None:
+        return None
+    session = db.session()
+    existing = session.identity_map.get(key)
+    if existing is not None:
+        return existing
+    obj = mapper.class_manager.new_instance()
+    for attribute in mapper.column_attrs:
+        set_committed_value(obj, attribute.key, values[attribute.key])
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def read_rows(statement, params: dict | None = None):

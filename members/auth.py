@@ -21,9 +21,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy import and_, bindparam, func, inspect, select
+from sqlalchemy.orm import aliased
 
+from common.db import attach_loaded, read_rows
 from common.templating import HostedGroup
 from extensions import db, limiter, login_manager
 from members import services
@@ -47,16 +48,21 @@ def load_user(user_id: str) -> User | None:
 
     On a group's pages (URLs with a ``slug``) the same query also brings the
     group and the user's membership in it, for ``groups.permissions.load_group``.
+    The row is read as plain columns and the objects built from it
+    (``common.db.attach_loaded``): the ORM's query machinery costs more than
+    the query on every request.
     """
     uid, _sep, version = user_id.partition(":")
     if not uid.isdigit() or not version.isdigit():
         return None
     slug = (request.view_args or {}).get("slug") if has_request_context() else None
     params = {"uid": int(uid)} if slug is None else {"uid": int(uid), "slug": slug}
-    row = db.session.execute(_user_statement(db.engine.dialect.name, slug is not None), params).first()
+    statement, parts = _user_statement(db.engine.dialect.name, slug is not None)
+    row = read_rows(statement, params).first()
     if row is None:
         return None
-    user, hosted, g.my_photo_filename = row[0], row[1], row[2]
+    objects = [attach_loaded(model, {key: row[index] for key, index in columns}) for model, columns in parts]
+    user, hosted, g.my_photo_filename = objects[0], row.hosted, row.photo_filename
     if user.session_version != int(version) or user.is_deactivated:
         return None
     # The top bar's admin links come with the user: one query for both.
@@ -64,14 +70,18 @@ def load_user(user_id: str) -> User | None:
         hosted = json.loads(hosted)
     g.hosted_groups = sorted((HostedGroup(*pair) for pair in hosted or []), key=lambda h: h.name)
     if slug is not None:
-        g.preloaded_group = (slug, row[3], row[4])
+        g.preloaded_group = (slug, objects[1], objects[2])
     return user
 
 
 @lru_cache(maxsize=8)
 def _user_statement(dialect: str, with_group: bool = False):
-    """The user, the groups they host as a JSON list of [slug, name] and their photo's file name;
-    ``with_group``: also the group with slug ``:slug`` (or None) and the user's membership in it."""
+    """The user's columns, the groups they host as a JSON list of [slug, name]
+    and their photo's file name; ``with_group``: also the columns of the group
+    with slug ``:slug`` (or NULLs) and of the user's membership in it.
+
+    Returns the statement and, per object, its model with (attribute, column
+    index) pairs."""
     from groups.models import HOST_ROLES, Group, Membership
 
     pair = (func.json_build_array if dialect == "postgresql" else func.json_array)(Group.slug, Group.name)
@@ -84,25 +94,22 @@ def _user_statement(dialect: str, with_group: bool = False):
         .correlate(User)
         .scalar_subquery()
     )
-    statement = (
-        select(User, hosted, Profile.photo_filename)
-        .outerjoin(Profile, Profile.user_id == User.id)
-        .where(User.id == bindparam("uid"))
-        # The profile itself loads when a page asks for it; the top bar needs
-        # only the photo, and loading a second object costs as much as the user.
-        .options(lazyload(User.profile))
-    )
-    if not with_group:
-        return statement
-    page_group = aliased(Group)
-    mine = aliased(Membership)
-    return (
-        statement.add_columns(page_group, mine)
-        .outerjoin(page_group, page_group.slug == bindparam("slug"))
-        .outerjoin(mine, and_(mine.group_id == page_group.id, mine.user_id == User.id))
-        # Both ends of the membership are the rows beside it.
-        .options(lazyload(mine.user), lazyload(mine.group))
-    )
+    entities = [(User, User)]
+    if with_group:
+        entities += [(Group, aliased(Group)), (Membership, aliased(Membership))]
+    columns, parts = [hosted.label("hosted"), Profile.photo_filename.label("photo_filename")], []
+    for model, entity in entities:
+        keys = [attribute.key for attribute in inspect(model).column_attrs]
+        parts.append((model, tuple((key, len(columns) + n) for n, key in enumerate(keys))))
+        columns += [getattr(entity, key) for key in keys]
+    statement = select(*columns).outerjoin(Profile, Profile.user_id == User.id).where(User.id == bindparam("uid"))
+    if with_group:
+        page_group, mine = entities[1][1], entities[2][1]
+        statement = (
+            statement.outerjoin(page_group, page_group.slug == bindparam("slug"))
+            .outerjoin(mine, and_(mine.group_id == page_group.id, mine.user_id == User.id))
+        )
+    return statement, tuple(parts)
 
 
 def safe_next(target: str | None) -> str | None:
