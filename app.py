@@ -9,7 +9,7 @@ from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 import config as config_module
-from common.db import init_idle_ping, init_read_only_commit
+from common.db import init_idle_ping, init_transactions
 from common.formatting import init_formatting
 from common.templating import init_templating
 from common.web import configure_logging, init_error_handlers, init_request_plumbing
@@ -37,7 +37,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     configure_logging(app)
     db.init_app(app)
     init_idle_ping(app, db)
-    init_read_only_commit(app, db)
+    init_transactions(app, db)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -52,6 +52,9 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     init_formatting(app)
     init_templating(app)
     register_models()
+    from groups.versions import track_writes
+
+    track_writes()
     register_blueprints(app)
     register_cli(app)
     return app

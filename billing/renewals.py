@@ -99,7 +99,7 @@ def lapse_unpaid_memberships(now: datetime) -> int:
                 update(Membership)
                 .where(Membership.id == membership.id, Membership.status == "active")
                 .values(status="lapsed")
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False, nq_group=group.id)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 continue

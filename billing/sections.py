@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from billing.models import Payment, PaymentSeat
 from billing.seasons import current_season, season_due
 from billing.services import hold_key
+from common.cache import kept
 from common.db import read_rows, utcnow
 from common.sections import Section, admin_home_section, dashboard_section, group_page_section
 from extensions import db
@@ -81,10 +82,11 @@ def renew_membership_card(group: Group, membership: Membership | None) -> Sectio
     season = season_due(group, membership, utcnow().date())
     if season is None:
         return None
-    holder = db.session.scalars(
+    key = hold_key(membership.id, season)
+    holder = kept(("held_seat", group.id, group.data_version, key), lambda: db.session.scalars(
         select(Payment.status).join(PaymentSeat, PaymentSeat.payment_id == Payment.id)
-        .where(PaymentSeat.hold_key == hold_key(membership.id, season))
-    ).first()
+        .where(PaymentSeat.hold_key == key)
+    ).first())
     if holder not in (None, "pending"):
         return None
     return "billing/_group_card.html", {

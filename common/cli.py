@@ -58,6 +58,16 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(users)
 
+    @app.cli.command("bump-versions")
+    def bump_versions() -> None:
+        """Raise every group's data version: workers recompute what they keep.
+        Run it after changing data outside NQ (a database console, a script)."""
+        from groups.versions import bump_all_statement
+
+        db.session.execute(bump_all_statement())
+        db.session.commit()
+        click.echo("Every group's data version is raised.")
+
     from bench.seed_large import register as register_seed_large
 
     register_seed_large(app)

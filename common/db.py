@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from flask import request
 from sqlalchemy import DateTime, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.types import TypeDecorator
@@ -70,28 +71,52 @@ def init_idle_ping(app, db) -> None:
             raise DisconnectionError("idle connection is gone") from error
 
 
-def init_read_only_commit(app, db) -> None:
-    """End a request that wrote nothing with COMMIT instead of ROLLBACK.
+def init_transactions(app, db) -> None:
+    """PostgreSQL: no round trips for transactions that only read.
 
-    psycopg forgets every prepared statement on ROLLBACK, so PostgreSQL would
-    plan each query afresh on every request, and planning costs several times
-    more than running NQ's indexed lookups. A transaction that only read has
-    nothing to undo: committing it is the same for the data and keeps the
-    plans. A request that wrote anything, or failed, still ends in a rollback.
-    Objects stay loaded: the commit expires nothing.
+    - A GET or HEAD request reads in autocommit mode: no BEGIN before its
+      first query and no COMMIT after its last. Under READ COMMITTED each
+      statement of a transaction sees its own snapshot anyway, so the reads
+      see what they would have seen. The first statement that writes turns
+      autocommit off before it runs: from there on the request's writes are
+      one transaction, committed or rolled back as a whole.
+    - Any other request that wrote nothing ends with COMMIT instead of
+      ROLLBACK: psycopg forgets every prepared statement on ROLLBACK, so
+      PostgreSQL would plan each query afresh on every request, and planning
+      costs several times more than running NQ's indexed lookups. A
+      transaction that only read has nothing to undo. A request that wrote
+      anything, or failed, still ends in a rollback. Objects stay loaded: the
+      commit expires nothing.
     """
     def note_writes(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip()[:6].upper() != "SELECT":
             conn.info["nq_wrote"] = True
+            if cursor.connection.autocommit:  # a GET that writes: a transaction from here
+                cursor.connection.autocommit = False
 
     def forget_writes(conn):
         conn.info["nq_wrote"] = False
 
+    def read_in_autocommit(session, transaction, connection):
+        if session.info.get("nq_reads_in_autocommit"):  # nothing has run on the connection yet
+            connection.connection.dbapi_connection.autocommit = True
+
+    def back_to_transactions(dbapi_connection, record):
+        if getattr(dbapi_connection, "autocommit", False):  # the pool rolled back first: idle
+            dbapi_connection.autocommit = False
+
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            return  # no prepared statements to keep; SQLite begins no transaction for a read
+            return  # SQLite begins no transaction for a read and prepares in process
         event.listen(db.engine, "before_cursor_execute", note_writes)
         event.listen(db.engine, "begin", forget_writes)
+        event.listen(db.engine, "checkin", back_to_transactions)
+        event.listen(db.session, "after_begin", read_in_autocommit)
+
+    @app.before_request
+    def reads_in_autocommit():
+        if request.method in ("GET", "HEAD"):
+            db.session().info["nq_reads_in_autocommit"] = True
 
     @app.after_request
     def commit_reads(response):

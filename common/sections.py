@@ -19,6 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import render_template
+from markupsafe import Markup
+
 Section = tuple[str, dict[str, Any]] | None
 _REGISTRIES: dict[str, list[tuple[int, Callable[..., Section]]]] = {
     "dashboard": [],
@@ -51,6 +54,14 @@ def admin_home_section(order: int = 50) -> Callable:
 
 def meetup_page_section(order: int = 50) -> Callable:
     return _register("meetup_page", order)
+
+
+def rendered_sections(kind: str, *args: Any) -> tuple[Markup, ...]:
+    """The HTML of every provider's section, in order (a page shows them as they are)."""
+    return tuple(
+        Markup(render_template(template, **context))  # noqa: S704 (autoescaped template output)
+        for template, context in render_sections(kind, *args)
+    )
 
 
 def render_sections(kind: str, *args: Any) -> list[tuple[str, dict[str, Any]]]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -121,7 +122,24 @@ def render_kept(template: str, **context) -> Markup:
     fragment's links and words depend on them); a form in it writes
     ``csrf_placeholder`` where this session's token goes.
     """
-    html = _render_kept(template, current_app.name, request.script_root, locale_code(), **context)
+    return _with_csrf(_render_kept(template, current_app.name, request.script_root, locale_code(), **context))
+
+
+def render_keyed(template: str, key: tuple, context: Callable[[], dict]) -> Markup:
+    """A part of a page rendered once per worker for ``key`` and then reused.
+
+    ``key`` must name every input the part shows: the data versions it was
+    read at (``Group.data_version``), the viewer's state, the HTML of the
+    sections inside it. ``context()`` is called only when the part is
+    rendered. Kept in ``common.cache`` (not kept when the request wrote).
+    """
+    from common.cache import kept
+
+    full_key = ("render", template, current_app.name, request.script_root, locale_code(), *key)
+    return _with_csrf(kept(full_key, lambda: _render_keeping(template, context())))
+
+
+def _with_csrf(html: str) -> Markup:
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
     return Markup(html)  # noqa: S704 (autoescaped template output)
@@ -130,7 +148,22 @@ def render_kept(template: str, **context) -> Markup:
 @lru_cache(maxsize=16384)
 def _render_kept(template: str, app: str, script_root: str, locale: str, **context) -> str:
     del app, script_root, locale  # the key only: render_template reads them from the request
-    return render_template(template, csrf_placeholder=CSRF_PLACEHOLDER, **context)
+    return _render_keeping(template, context)
+
+
+def _render_keeping(template: str, context: dict) -> str:
+    """Render with the CSRF placeholder where forms put this session's token."""
+    outer = g.get("nq_keeping", False)
+    g.nq_keeping = True
+    try:
+        return render_template(template, csrf_placeholder=CSRF_PLACEHOLDER, **context)
+    finally:
+        g.nq_keeping = outer
+
+
+def csrf_token() -> str:
+    """The template global: this session's token, or the placeholder inside a kept part."""
+    return CSRF_PLACEHOLDER if g.get("nq_keeping", False) else generate_csrf()
 
 
 class TopBar(NamedTuple):
@@ -226,6 +259,7 @@ def init_templating(app: Flask) -> None:
         topbar=topbar,
         nav_links=nav_links,
         url_for=template_url_for,
+        csrf_token=csrf_token,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
 

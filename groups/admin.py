@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from common.sections import render_sections
+from common.sections import rendered_sections
 from extensions import db, limiter
 from groups import services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
@@ -92,7 +92,7 @@ def home(slug: str):
         counts=counts,
         applications=applications,
         audit=audit,
-        sections=render_sections("admin_home", group),
+        sections=rendered_sections("admin_home", group),
     )
 
 

@@ -17,8 +17,9 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import lazyload
 
+from common.cache import earliest, kept
 from common.db import read_rows, utcnow
-from common.sections import dashboard_section, group_page_section, render_sections
+from common.sections import dashboard_section, group_page_section, rendered_sections
 from common.templating import render_kept
 from common.tick import tick_task
 from extensions import db
@@ -115,7 +116,7 @@ def detail(slug: str, meetup_id: int):
             shown_count=len(going) if went else meetup.going_count,
             checkin_open=services.checkin_open(meetup, now) and not (rsvp and rsvp.checked_in_at),
             is_host=can_manage(membership, current_user),
-            sections=render_sections("meetup_page", meetup, membership, rsvp),
+            sections=rendered_sections("meetup_page", meetup, membership, rsvp),
         )
         if context["checkin_open"]:
             context["checkin_form"] = SelfCheckInForm()
@@ -280,6 +281,11 @@ LISTED_COLUMNS = (Meetup.id, Meetup.group_id, Meetup.title, Meetup.starts_at, Me
                   Meetup.place)
 
 
+def _first_end(rows) -> datetime | None:
+    """Lists of meetups that have not ended hold until the first of them ends."""
+    return earliest(meetup.ends_at for meetup, _response in rows)
+
+
 @lru_cache(maxsize=1)
 def _group_upcoming_statement():
     return (
@@ -295,12 +301,16 @@ def _group_upcoming_statement():
 @group_page_section(order=20)
 def group_upcoming_meetups(group: Group, membership: Membership | None):
     """Next meetups of the group: details for members, title and date for the public."""
-    now = utcnow()
     is_member = can_see_members(membership)
     viewer_id = membership.user_id if is_member else -1
-    rows = read_rows(_group_upcoming_statement(), {"viewer": viewer_id, "gid": group.id, "now": now}).all()
-    meetups = [ListedMeetup(*row[:-1]) for row in rows]
-    responses = {row.id: row.response for row in rows if row.response}
+    rows = kept(
+        ("group_upcoming", group.id, group.data_version, viewer_id),
+        lambda: tuple((ListedMeetup(*row[:-1]), row.response) for row in read_rows(
+            _group_upcoming_statement(), {"viewer": viewer_id, "gid": group.id, "now": utcnow()})),
+        until=_first_end,
+    )
+    meetups = [meetup for meetup, _response in rows]
+    responses = {meetup.id: response for meetup, response in rows if response}
     return "meetups/_group_section.html", {
         "meetups": meetups, "is_member": is_member, "responses": responses,
         "is_host": can_manage(membership), "section_group": group,

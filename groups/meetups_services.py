@@ -161,33 +161,36 @@ def rsvp_open(meetup: Meetup, now: datetime | None = None) -> bool:
     return now < min(closes, meetup.starts_at)
 
 
-def _take_seat(meetup_id: int) -> bool:
+def _take_seat(meetup: Meetup) -> bool:
     result = db.session.execute(
         update(Meetup.__table__)
         .where(
-            Meetup.__table__.c.id == meetup_id,
+            Meetup.__table__.c.id == meetup.id,
             or_(Meetup.__table__.c.capacity.is_(None),
                 Meetup.__table__.c.going_count < Meetup.__table__.c.capacity),
         )
         .values(going_count=Meetup.__table__.c.going_count + 1)
+        .execution_options(nq_group=meetup.group_id)
     )
     return result.rowcount == 1
 
 
-def _free_seat(meetup_id: int) -> None:
+def _free_seat(meetup: Meetup) -> None:
     db.session.execute(
         update(Meetup.__table__)
-        .where(Meetup.__table__.c.id == meetup_id, Meetup.__table__.c.going_count > 0)
+        .where(Meetup.__table__.c.id == meetup.id, Meetup.__table__.c.going_count > 0)
         .values(going_count=Meetup.__table__.c.going_count - 1)
+        .execution_options(nq_group=meetup.group_id)
     )
 
 
-def _move(rsvp_id: int, expected: str, values: dict) -> bool:
+def _move(meetup: Meetup, rsvp_id: int, expected: str, values: dict) -> bool:
     """Change an RSVP row only if it is still in state ``expected``."""
     result = db.session.execute(
         update(RSVP.__table__)
         .where(RSVP.__table__.c.id == rsvp_id, RSVP.__table__.c.response == expected)
         .values(**values)
+        .execution_options(nq_group=meetup.group_id)
     )
     return result.rowcount == 1
 
@@ -210,17 +213,17 @@ def rsvp(meetup: Meetup, user: User, response: str, *, now: datetime | None = No
     if current is None:
         current = _new_rsvp(meetup, user, response, now)
     elif response == "going" and current.response == "not_going":
-        if _take_seat(meetup.id):
-            if not _move(current.id, "not_going", {"response": "going", "responded_at": now, "waitlisted_at": None}):
-                _free_seat(meetup.id)  # a parallel request of the same member won
+        if _take_seat(meetup):
+            if not _move(meetup, current.id, "not_going", {"response": "going", "responded_at": now, "waitlisted_at": None}):
+                _free_seat(meetup)  # a parallel request of the same member won
         else:
-            _move(current.id, "not_going", {"response": "waitlisted", "responded_at": now, "waitlisted_at": now})
+            _move(meetup, current.id, "not_going", {"response": "waitlisted", "responded_at": now, "waitlisted_at": now})
     elif response == "not_going" and current.response == "going":
-        if _move(current.id, "going", {"response": "not_going", "responded_at": now, "waitlisted_at": None}):
-            _free_seat(meetup.id)
+        if _move(meetup, current.id, "going", {"response": "not_going", "responded_at": now, "waitlisted_at": None}):
+            _free_seat(meetup)
             promote_waitlisted(meetup, now=now)
     elif response == "not_going" and current.response == "waitlisted":
-        _move(current.id, "waitlisted", {"response": "not_going", "responded_at": now, "waitlisted_at": None})
+        _move(meetup, current.id, "waitlisted", {"response": "not_going", "responded_at": now, "waitlisted_at": None})
     db.session.flush()
     db.session.refresh(current)
     db.session.refresh(meetup)
@@ -231,7 +234,7 @@ def rsvp(meetup: Meetup, user: User, response: str, *, now: datetime | None = No
 
 def _new_rsvp(meetup: Meetup, user: User, response: str, now: datetime) -> RSVP:
     if response == "going":
-        seated = _take_seat(meetup.id)
+        seated = _take_seat(meetup)
         row = RSVP(
             meetup_id=meetup.id, user_id=user.id, responded_at=now,
             response="going" if seated else "waitlisted",
@@ -255,10 +258,10 @@ def promote_waitlisted(meetup: Meetup, *, now: datetime | None = None) -> int:
             .order_by(RSVP.waitlisted_at, RSVP.id)
             .limit(1)
         ).first()
-        if candidate is None or not _take_seat(meetup.id):
+        if candidate is None or not _take_seat(meetup):
             break
-        if not _move(candidate.id, "waitlisted", {"response": "going", "waitlisted_at": None}):
-            _free_seat(meetup.id)  # someone else promoted or withdrew them; try the next
+        if not _move(meetup, candidate.id, "waitlisted", {"response": "going", "waitlisted_at": None}):
+            _free_seat(meetup)  # someone else promoted or withdrew them; try the next
             continue
         promoted += 1
         user = db.session.get(User, candidate.user_id)

@@ -1,9 +1,11 @@
 """Groups, memberships and invites."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -29,6 +31,10 @@ SEAT_STATUSES = ("approved", "active", "lapsed")
 CURRENT_STATUSES = ("active",)
 VISIBILITIES = ("public", "invite")
 JOIN_POLICIES = ("apply", "open")
+
+
+def new_data_version() -> int:
+    return secrets.randbits(48)
 
 
 class Group(db.Model):
@@ -59,6 +65,10 @@ class Group(db.Model):
     absence_limit: Mapped[int | None] = mapped_column(Integer)
     absence_months: Mapped[int] = mapped_column(Integer, default=6)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised in the transaction of every write that changes what the group's
+    # pages show (groups.versions); per-worker caches key on it. A new group
+    # starts at a random value, so a reused id never meets an old cache entry.
+    data_version: Mapped[int] = mapped_column(BigInteger, default=new_data_version, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="group", cascade="all, delete-orphan", lazy="raise"

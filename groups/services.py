@@ -20,11 +20,12 @@ from sqlalchemy import and_, bindparam, case, exists, func, select, update
 from sqlalchemy.orm import aliased, lazyload
 
 from common.audit import AuditEntry, record_audit
+from common.cache import kept
 from common.db import read_rows, utcnow
 from common.urls import external_url
 from extensions import db
 from groups.models import HOST_ROLES, SEAT_STATUSES, Group, Invite, Membership
-from members.models import Profile, User, normalise_email
+from members.models import Profile, User, initials_of, normalise_email
 from members.security import make_token, read_token
 from outbox.services import queue_email
 
@@ -184,6 +185,46 @@ def hosts_of(group_id: int) -> list[User]:
     return list(db.session.scalars(_hosts_statement(), {"gid": group_id}))
 
 
+class HostFace(NamedTuple):
+    """A host as the group page shows them."""
+
+    id: int
+    name: str
+    photo_filename: str | None
+    headline: str | None
+
+    @property
+    def initials(self) -> str:
+        return initials_of(self.name)
+
+
+@lru_cache(maxsize=1)
+def _host_faces_statement():
+    return (
+        select(User.id, User.name, Profile.photo_filename, Profile.headline)
+        .join(Membership, Membership.user_id == User.id)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .where(Membership.group_id == bindparam("gid"), Membership.role.in_(HOST_ROLES),
+               Membership.status == "active")
+        .order_by(_host_first(), User.name)
+    )
+
+
+class GroupPageData(NamedTuple):
+    counts: GroupCounts
+    hosts: tuple[HostFace, ...]
+    preview: tuple[Face, ...]
+
+
+def group_page_data(group: Group) -> GroupPageData:
+    """Counts, hosts and the first faces of the group page, kept per data version (3 queries on a miss)."""
+    return kept(("group_page", group.id, group.data_version), lambda: GroupPageData(
+        group_counts(group.id),
+        tuple(HostFace(*row) for row in read_rows(_host_faces_statement(), {"gid": group.id})),
+        tuple(member_preview(group.id)),
+    ))
+
+
 # Seats ----------------------------------------------------------------------
 
 def _lock_group(group: Group) -> None:
@@ -195,7 +236,7 @@ def _lock_group(group: Group) -> None:
     """
     db.session.execute(
         update(Group).where(Group.id == group.id).values(member_cap=Group.member_cap),
-        execution_options={"synchronize_session": False},
+        execution_options={"synchronize_session": False, "nq_group": group.id},
     )
 
 
@@ -503,8 +544,7 @@ class Face(NamedTuple):
 
     @property
     def initials(self) -> str:
-        parts = [p for p in self.name.split() if p]
-        return ("".join(p[0] for p in parts[:2]) or "?").upper()
+        return initials_of(self.name)
 
 
 def member_preview(group_id: int, limit: int = 12) -> list[Face]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
-from common.sections import render_sections
+from common.sections import rendered_sections
+from common.templating import render_keyed
 from extensions import db
 from groups import services
 from groups.forms import ApplyForm, ConfirmForm, GroupForm
@@ -16,12 +16,6 @@ from groups.services import MembershipError
 bp = Blueprint("groups", __name__)
 
 PER_PAGE = 12
-
-
-@bp.app_template_global()
-def render_section(template: str, context: dict) -> Markup:
-    """Render one extension-point section (see common.sections) with its own context."""
-    return Markup(render_template(template, **context))  # noqa: S704 (autoescaped template output)
 
 
 def _page_arg() -> int:
@@ -57,22 +51,25 @@ def create():
 @bp.route("/groups/<slug>")
 def show(slug: str):
     group, membership = load_group(slug)
-    counts = services.group_counts(group.id)
-    hosts = services.hosts_of(group.id)
+    signed_in = current_user.is_authenticated
     is_member = membership is not None and membership.status == "active"
-    preview = services.member_preview(group.id) if is_member else []
-    sections = render_sections("group_page", group, membership)
-    return render_template(
-        "groups/show.html",
-        group=group,
-        membership=membership,
-        counts=counts,
-        hosts=hosts,
-        is_member=is_member,
-        is_host=can_manage(membership, current_user if current_user.is_authenticated else None),
-        sections=sections,
-        preview=preview,
-    )
+    is_host = can_manage(membership, current_user if signed_in else None)
+    sections = rendered_sections("group_page", group, membership)
+    # Everything the body shows: the group's data (its version), the viewer's
+    # standing in it, and the sections' own HTML.
+    viewer = (signed_in, is_host, membership and (membership.status, membership.role, membership.joined_at))
+    body = render_keyed("groups/_show_body.html", ("group", group.id, group.data_version, viewer, sections),
+                        lambda: _show_context(group, membership, is_member, is_host, sections))
+    return render_template("groups/show.html", group=group, body=body)
+
+
+def _show_context(group, membership, is_member: bool, is_host: bool, sections) -> dict:
+    data = services.group_page_data(group)
+    return {
+        "group": group, "membership": membership, "counts": data.counts, "hosts": data.hosts,
+        "is_member": is_member, "is_host": is_host, "sections": sections,
+        "preview": data.preview if is_member else (),
+    }
 
 
 @bp.route("/groups/<slug>/apply", methods=["GET", "POST"])

@@ -21,6 +21,12 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def initials_of(name: str) -> str:
+    """Up to two initials for an avatar without a photo."""
+    parts = [p for p in name.split() if p]
+    return ("".join(p[0] for p in parts[:2]) or "?").upper()
+
+
 class Company(db.Model):
     __tablename__ = "company"
 
@@ -78,8 +84,7 @@ class User(db.Model):
 
     @property
     def initials(self) -> str:
-        parts = [p for p in self.name.split() if p]
-        return ("".join(p[0] for p in parts[:2]) or "?").upper()
+        return initials_of(self.name)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import bindparam, select
 
 from common.db import utcnow
-from common.sections import render_sections
+from common.sections import rendered_sections
 from extensions import db
 from groups import services as group_services
 from groups.models import Invite
@@ -75,7 +75,7 @@ def dashboard():
         memberships=memberships,
         pending_for_host=pending_for_host,
         invite_links=invite_links,
-        sections=render_sections("dashboard", current_user),
+        sections=rendered_sections("dashboard", current_user),
     )
 
 

@@ -76,9 +76,11 @@ def _clean(app) -> Iterator[None]:
     _db.session.remove()
     limiter.reset()
     # Per-worker caches outlive a test's rows; ids restart on SQLite.
+    from common import cache
     from groups.ratings_services import _season_cache
 
     _season_cache.clear()
+    cache.clear()
     ctx.pop()
 
 

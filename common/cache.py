@@ -1,0 +1,87 @@
+"""What a page read, kept per worker under the data versions it was read at.
+
+A key names every version its value depends on (``Group.data_version``, see
+``groups.versions``), so a write makes a new key rather than a stale entry.
+Values are plain data (tuples, named tuples), never ORM objects: those are
+rebuilt per request from kept columns (``kept_objects``).
+
+Reads that depend on the clock say until when they hold (``until``): a list
+of upcoming meetups holds until the first of them ends. A value read in a
+transaction that has written is read afresh and not kept: it may never be
+committed, and the kept values do not show the request's own writes.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from copy import deepcopy
+from datetime import datetime
+from typing import Any, TypeVar
+
+from common.db import attach_loaded, utcnow
+
+T = TypeVar("T")
+MAX_ENTRIES = 20_000
+
+_entries: OrderedDict[tuple, tuple[Any, datetime | None]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def kept(key: tuple, read: Callable[[], T], until: Callable[[T], datetime | None] | None = None) -> T:
+    """The value kept under ``key``, else ``read()`` (kept unless the session wrote).
+
+    ``until(value)``: the moment the value stops being true by the clock alone
+    (None: only a new version ends it).
+    """
+    if _session_wrote():  # the request's own writes are not in any kept value
+        return read()
+    with _lock:
+        entry = _entries.get(key)
+        if entry is not None:
+            value, expires = entry
+            if expires is None or utcnow() < expires:
+                _entries.move_to_end(key)
+                return value
+    value = read()
+    if _session_wrote():  # read() flushed a write: its result may never be committed
+        return value
+    expires = until(value) if until is not None else None
+    with _lock:
+        _entries[key] = (value, expires)
+        if len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+    return value
+
+
+def kept_objects(key: tuple, read: Callable[[], list], model) -> list:
+    """ORM objects read once and rebuilt from their kept columns on later requests.
+
+    ``read()`` returns objects of ``model``; what is kept is their column
+    values, and each request gets persistent objects of its own session
+    (``common.db.attach_loaded``), lazy relationships and all.
+    """
+    from sqlalchemy import inspect
+
+    keys = [attribute.key for attribute in inspect(model).column_attrs]
+    rows = kept(key, lambda: tuple(tuple(getattr(obj, k) for k in keys) for obj in read()))
+    # JSON values are lists and dicts: each request gets copies it may change.
+    return [attach_loaded(model, {k: deepcopy(v) if isinstance(v, list | dict) else v
+                                  for k, v in zip(keys, row, strict=True)}) for row in rows]
+
+
+def earliest(times) -> datetime | None:
+    """The first of some moments (None when there are none): an ``until`` helper."""
+    return min(times, default=None)
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
+
+
+def _session_wrote() -> bool:
+    from extensions import db
+    from groups.versions import has_uncommitted_writes
+
+    return has_uncommitted_writes(db.session())
