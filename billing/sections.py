@@ -63,7 +63,8 @@ def payments_tile(group: Group) -> Section:
     if group.fee_minor <= 0:
         return None
     season = current_season(group, utcnow().date())
-    rows = read_rows(_season_payments_statement(), {"gid": group.id, "season": season[0]}).all()
+    rows = kept(("season_payments", group.id, group.data_version, season[0]), lambda: tuple(
+        read_rows(_season_payments_statement(), {"gid": group.id, "season": season[0]}).all()))
     counts = {status: (n, total, disputed) for status, n, total, disputed in rows}
     paid = sum(counts.get(s, (0, 0, 0))[1] for s in ("paid", "partially_refunded"))
     pending = counts.get("pending", (0, 0, 0))

@@ -54,20 +54,28 @@ def kept(key: tuple, read: Callable[[], T], until: Callable[[T], datetime | None
     return value
 
 
-def kept_objects(key: tuple, read: Callable[[], list], model) -> list:
-    """ORM objects read once and rebuilt from their kept columns on later requests.
+def kept_objects(key: tuple, read: Callable[[], list], *models) -> list[tuple]:
+    """Rows of ORM objects read once and rebuilt from their kept columns later.
 
-    ``read()`` returns objects of ``model``; what is kept is their column
-    values, and each request gets persistent objects of its own session
+    ``read()`` returns rows (tuples) of objects of ``models``, a row's object
+    possibly None (an outer join). What is kept is their column values; each
+    request gets persistent objects of its own session
     (``common.db.attach_loaded``), lazy relationships and all.
     """
     from sqlalchemy import inspect
 
-    keys = [attribute.key for attribute in inspect(model).column_attrs]
-    rows = kept(key, lambda: tuple(tuple(getattr(obj, k) for k in keys) for obj in read()))
+    keys = [tuple(attribute.key for attribute in inspect(model).column_attrs) for model in models]
+    rows = kept(key, lambda: tuple(
+        tuple(None if obj is None else tuple(getattr(obj, k) for k in names) for obj, names in zip(row, keys, strict=True))
+        for row in read()
+    ))
     # JSON values are lists and dicts: each request gets copies it may change.
-    return [attach_loaded(model, {k: deepcopy(v) if isinstance(v, list | dict) else v
-                                  for k, v in zip(keys, row, strict=True)}) for row in rows]
+    return [
+        tuple(None if values is None else attach_loaded(model, {
+            k: deepcopy(v) if isinstance(v, list | dict) else v for k, v in zip(names, values, strict=True)
+        }) for model, names, values in zip(models, keys, row, strict=True))
+        for row in rows
+    ]
 
 
 def earliest(times) -> datetime | None:

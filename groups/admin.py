@@ -10,7 +10,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from common.cache import kept, kept_objects
+from common.formatting import fmt_relative
 from common.sections import rendered_sections
+from common.templating import render_keyed
 from extensions import db, limiter
 from groups import services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
@@ -83,17 +86,20 @@ def _back(default: str, slug: str):
 @bp.route("/groups/<slug>/admin")
 def home(slug: str):
     group, membership = load_group(slug, require="host")
-    counts, applications = services.counts_and_applications(group.id)
-    audit = services.recent_audit(group.id, limit=8)
-    return render_template(
-        "groups/admin/home.html",
-        group=group,
-        membership=membership,
-        counts=counts,
-        applications=applications,
-        audit=audit,
-        sections=rendered_sections("admin_home", group),
-    )
+    key = (group.id, group.data_version)
+    counts = kept(("group_counts", *key), lambda: services.group_counts(group.id))
+    applications = [row[0] for row in kept_objects(
+        ("applications", *key), lambda: [(m,) for m in services.memberships_of_group(group.id, ("applied",))],
+        Membership)]
+    sections = rendered_sections("admin_home", group)
+    # The body shows the group's data (its version), the sections' HTML and,
+    # moving with the clock, when each application came in.
+    applied = tuple(fmt_relative(m.applied_at) for m in applications)
+    body = render_keyed("groups/admin/_home_body.html", ("admin_home", *key, applied, sections), lambda: {
+        "group": group, "counts": counts, "applications": applications, "sections": sections,
+        "audit": kept(("recent_audit", *key), lambda: services.recent_audit_rows(group.id, limit=8)),
+    })
+    return render_template("groups/admin/home.html", group=group, membership=membership, body=body)
 
 
 @bp.route("/groups/<slug>/admin/members")

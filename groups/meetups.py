@@ -17,10 +17,11 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import lazyload
 
-from common.cache import earliest, kept
+from common.cache import earliest, kept, kept_objects
 from common.db import read_rows, utcnow
+from common.formatting import fmt_relative
 from common.sections import dashboard_section, group_page_section, rendered_sections
-from common.templating import render_kept
+from common.templating import render_kept, render_keyed
 from common.tick import tick_task
 from extensions import db
 from groups import meetups_services as services
@@ -88,17 +89,21 @@ def detail(slug: str, meetup_id: int):
     """Details for members; title and date only for everyone else (public groups)."""
     group, membership = load_group(slug)
     user_id = current_user.id if current_user.is_authenticated else -1
-    found = db.session.execute(_detail_statement(), {"uid": user_id, "mid": meetup_id, "gid": group.id}).first()
-    if found is None:
+    params = {"uid": user_id, "mid": meetup_id, "gid": group.id}
+    found = kept_objects(("meetup", group.id, group.data_version, meetup_id, user_id),
+                         lambda: db.session.execute(_detail_statement(), params).all(), Meetup, RSVP)
+    if not found:
         abort(404)
-    meetup, rsvp = found
+    meetup, rsvp = found[0]
+    now = utcnow()
     is_member = can_see_members(membership) or (current_user.is_authenticated and current_user.is_admin)
-    context = {"group": group, "membership": membership, "meetup": meetup, "is_member": is_member}
+    context = {"group": group, "membership": membership, "meetup": meetup, "is_member": is_member,
+               "starts_relative": fmt_relative(meetup.starts_at)}
     if is_member:
-        now = utcnow()
         # After the meetup, "who went" is who was checked in (when attendance was taken).
         went = meetup.ends_at <= now and meetup.attendance_taken
-        going = [Face(*row) for row in read_rows(_faces_statement(went), {"mid": meetup.id})]
+        going = kept(("meetup_faces", group.id, group.data_version, meetup.id, went), lambda: tuple(
+            Face(*row) for row in read_rows(_faces_statement(went), {"mid": meetup.id})))
         waitlist_position = None
         if rsvp is not None and rsvp.response == "waitlisted":
             waitlist_position = db.session.scalar(
@@ -118,9 +123,16 @@ def detail(slug: str, meetup_id: int):
             is_host=can_manage(membership, current_user),
             sections=rendered_sections("meetup_page", meetup, membership, rsvp),
         )
-        if context["checkin_open"]:
-            context["checkin_form"] = SelfCheckInForm()
-    return render_template("meetups/detail.html", **context)
+    if context.get("checkin_open"):  # a form of its own (WTForms): drawn for this request
+        context["checkin_form"] = SelfCheckInForm()
+        body = render_template("meetups/_detail_body.html", **context)
+    else:
+        # Everything the body shows besides the group's data: the clock's verdicts and the viewer's answer.
+        key = ("meetup", group.id, group.data_version, meetup.id, rsvp and (rsvp.response, rsvp.checked_in_at),
+               *(context.get(name) for name in ("is_member", "starts_relative", "waitlist_position", "rsvp_open",
+                                                "is_past", "shown_count", "is_host", "sections")))
+        body = render_keyed("meetups/_detail_body.html", key, lambda: context)
+    return render_template("meetups/detail.html", group=group, meetup=meetup, body=body)
 
 
 @bp.route("/groups/<slug>/meetups/<int:meetup_id>/rsvp", methods=["POST"])

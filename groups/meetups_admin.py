@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from common.cache import kept
 from common.db import utcnow
 from common.sections import admin_home_section
 from common.templating import render_kept
@@ -361,7 +362,11 @@ def message(slug: str):
 @admin_home_section(order=20)
 def attendance_tile(group: Group):
     """Next meetup and attendance over the season as a small bar chart (one query)."""
-    series, next_meetup = services.attendance_overview(group.id, utcnow(), limit=8)
+    series, next_meetup = kept(
+        ("attendance_overview", group.id, group.data_version),
+        lambda: services.attendance_overview(group.id, utcnow(), limit=8),
+        until=lambda overview: overview[1].ends_at if overview[1] is not None else None,  # the next one ends
+    )
     return "meetups/_admin_tile.html", {
         # A pure function of its points: drawn once per worker.
         "attendance_chart": render_kept(

@@ -514,12 +514,13 @@ class NextMeetup(NamedTuple):
     starts_at: datetime
     going_count: int
     capacity: int | None
+    ends_at: datetime
 
 
 @lru_cache(maxsize=1)
 def _overview_statement():
     attended = func.count(case((RSVP.checked_in_at.is_not(None), 1)))
-    columns = (Meetup.id, Meetup.title, Meetup.starts_at, Meetup.going_count, Meetup.capacity)
+    columns = (Meetup.id, Meetup.title, Meetup.starts_at, Meetup.going_count, Meetup.capacity, Meetup.ends_at)
     held = (
         select(*columns, attended.label("attended"), literal_column("0").label("upcoming"))
         .outerjoin(RSVP, RSVP.meetup_id == Meetup.id)
@@ -549,7 +550,7 @@ def attendance_overview(group_id: int, now: datetime, limit: int = 8) -> tuple[l
         AttendancePoint(r.id, r.title, r.starts_at, r.going_count, r.attended)
         for r in sorted((r for r in rows if not r.upcoming), key=lambda r: r.starts_at)
     ]
-    next_meetup = next((NextMeetup(*r[:5]) for r in rows if r.upcoming), None)
+    next_meetup = next((NextMeetup(*r[:6]) for r in rows if r.upcoming), None)
     return series, next_meetup
 
 

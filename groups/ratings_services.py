@@ -4,6 +4,7 @@ Services never commit; the view (or ``flask tick``) commits once.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
@@ -13,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select, true
+from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select
 
+from common.cache import kept
 from common.db import read_rows, utcnow
 from common.urls import external_url
 from extensions import db
@@ -570,49 +572,28 @@ def member_input(group: Group, season: Season, user_id: int, is_payer: bool, now
     )
 
 
-# The season's aggregates are cached per worker, keyed by a fingerprint of
-# everything they are computed from (one cheap indexed query): a new or edited
-# rating, click, introduction, outcome, membership, check-in or ended meetup
-# changes the fingerprint, so the report is never stale in what it counts. The
-# TTL bounds staleness of mere labels (a renamed meetup or introducer).
+# The season's aggregates are cached per worker, keyed by the group's data
+# version (raised by every rating, click, introduction, outcome, membership,
+# check-in, meetup or name change: groups.versions) and by how many of its
+# meetups have ended, the one input that moves with the clock. So the report
+# is never stale in what it counts; the TTL only bounds the memory a season
+# nobody looks at keeps.
 SEASON_CACHE_TTL = 300.0
 SEASON_CACHE_SIZE = 256
 _season_cache: dict[tuple, tuple[float, SeasonInput]] = {}
 
 
 @lru_cache(maxsize=1)
-def _fingerprint_statement():
-    """One row of counts and high-water marks; each table is read once (one-row subqueries)."""
-    gid, now = bindparam("gid"), bindparam("now", type_=Meetup.ends_at.type)
-    group_meetups = select(Meetup.id).where(Meetup.group_id == gid)
-    parts = [
-        select(func.count(), func.max(Rating.updated_at), func.max(Rating.id)).where(Rating.group_id == gid),
-        select(func.count(), func.max(Click.id)).where(Click.group_id == gid),
-        select(
-            func.count(), func.max(Introduction.id), func.max(Introduction.accepted_at),
-            func.max(Introduction.met_at), func.sum(case((Introduction.status == "declined", 1), else_=0)),
-        ).where(Introduction.group_id == gid),
-        select(func.count(), func.max(Outcome.id)).where(Outcome.group_id == gid),
-        select(func.count(), func.max(Membership.updated_at)).where(Membership.group_id == gid),
-        select(
-            func.count(), func.sum(case((Meetup.ends_at <= now, 1), else_=0)), func.max(Meetup.id),
-            func.sum(case((Meetup.status == "cancelled", 1), else_=0)),
-            func.sum(case((Meetup.attendance_taken.is_(True), 1), else_=0)),
-        ).where(Meetup.group_id == gid),
-        select(func.count(RSVP.checked_in_at), func.sum(case((RSVP.response == "going", 1), else_=0)))
-        .where(RSVP.meetup_id.in_(group_meetups)),
-    ]
-    subqueries = [part.subquery(f"fp{n}") for n, part in enumerate(parts)]
-    joined = subqueries[0]
-    for subquery in subqueries[1:]:  # one row each: a cross join is the intent
-        joined = joined.join(subquery, true())
-    return select(*(column for sq in subqueries for column in sq.c)).select_from(joined)
+def _meetup_ends_statement():
+    return select(Meetup.ends_at).where(Meetup.group_id == bindparam("gid")).order_by(Meetup.ends_at)
 
 
 def season_fingerprint(group: Group, now: datetime) -> tuple:
-    """Counts and high-water marks of every row the season's aggregates read (1 query)."""
-    row = read_rows(_fingerprint_statement(), {"gid": group.id, "now": now}).one()
-    return (group.fee_minor, group.currency, group.season_start, *row)
+    """The data version and the number of the group's meetups ended by ``now``
+    (no query while the version's meetup end times are kept)."""
+    ends = kept(("meetup_ends", group.id, group.data_version),
+                lambda: tuple(read_rows(_meetup_ends_statement(), {"gid": group.id}).scalars()))
+    return (group.data_version, bisect_right(ends, now))
 
 
 def _through_cache(key: tuple, build):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -647,6 +648,20 @@ def _recent_audit_statement():
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
+
+
+class AuditLine(NamedTuple):
+    """An audit entry as the lists show it (plain values: kept per data version)."""
+
+    created_at: datetime
+    action: str
+    detail: dict
+
+
+def recent_audit_rows(group_id: int, limit: int = 10) -> tuple[tuple[AuditLine, str | None, str | None], ...]:
+    """``recent_audit`` as plain values."""
+    return tuple((AuditLine(entry.created_at, entry.action, dict(entry.detail or {})), actor, target)
+                 for entry, actor, target in recent_audit(group_id, limit))
 
 
 def recent_audit(group_id: int, limit: int = 10, offset: int = 0) -> list[tuple[AuditEntry, str | None, str | None]]:
