@@ -11,7 +11,7 @@ from billing.seasons import current_season, season_due
 from billing.services import hold_key
 from common.cache import kept
 from common.db import read_rows, utcnow
-from common.sections import Section, admin_home_section, dashboard_section, group_page_section
+from common.sections import KeptSection, Section, admin_home_section, dashboard_section, group_page_section
 from extensions import db
 from groups.models import Group, Membership
 from groups.services import my_memberships
@@ -63,13 +63,17 @@ def payments_tile(group: Group) -> Section:
     if group.fee_minor <= 0:
         return None
     season = current_season(group, utcnow().date())
-    rows = kept(("season_payments", group.id, group.data_version, season[0]), lambda: tuple(
-        read_rows(_season_payments_statement(), {"gid": group.id, "season": season[0]}).all()))
+    key = ("payments_tile", group.id, group.data_version, season[0])
+    return KeptSection("billing/_admin_tile.html", key, lambda: _payments_tile_context(group, season))
+
+
+def _payments_tile_context(group: Group, season) -> dict[str, Any]:
+    rows = read_rows(_season_payments_statement(), {"gid": group.id, "season": season[0]}).all()
     counts = {status: (n, total, disputed) for status, n, total, disputed in rows}
     paid = sum(counts.get(s, (0, 0, 0))[1] for s in ("paid", "partially_refunded"))
     pending = counts.get("pending", (0, 0, 0))
     disputed = sum(d for _n, _t, d in counts.values())
-    return "billing/_admin_tile.html", {
+    return {
         "billing_group": group, "billing_season": season, "paid_minor": paid,
         "pending_count": pending[0], "pending_minor": pending[1], "disputed_count": disputed,
     }

@@ -1,6 +1,7 @@
 """Extension points: areas add sections to shared pages without editing them.
 
-A section provider takes the page's objects and returns ``(template, context)``
+A section provider takes the page's objects and returns ``(template, context)``,
+a ``KeptSection`` (rendered once per key, see ``common.templating.render_keyed``)
 or None (nothing to show). The dashboard, the group page and the host admin
 home render every registered section in registration order. Providers must
 use a constant number of queries (no N+1).
@@ -17,12 +18,22 @@ use a constant number of queries (no N+1).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import render_template
 from markupsafe import Markup
 
-Section = tuple[str, dict[str, Any]] | None
+
+class KeptSection(NamedTuple):
+    """A section rendered once per ``key``, which names everything it shows;
+    ``context()`` is called only to render it."""
+
+    template: str
+    key: tuple
+    context: Callable[[], dict[str, Any]]
+
+
+Section = tuple[str, dict[str, Any]] | KeptSection | None
 _REGISTRIES: dict[str, list[tuple[int, Callable[..., Section]]]] = {
     "dashboard": [],
     "group_page": [],
@@ -58,9 +69,12 @@ def meetup_page_section(order: int = 50) -> Callable:
 
 def rendered_sections(kind: str, *args: Any) -> tuple[Markup, ...]:
     """The HTML of every provider's section, in order (a page shows them as they are)."""
+    from common.templating import render_keyed
+
     return tuple(
-        Markup(render_template(template, **context))  # noqa: S704 (autoescaped template output)
-        for template, context in render_sections(kind, *args)
+        render_keyed(section.template, section.key, section.context) if isinstance(section, KeptSection)
+        else Markup(render_template(section[0], **section[1]))  # noqa: S704 (autoescaped template output)
+        for section in render_sections(kind, *args)
     )
 
 

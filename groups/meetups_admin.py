@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from common.cache import kept
 from common.db import utcnow
-from common.sections import admin_home_section
+from common.formatting import fmt_relative
+from common.sections import KeptSection, admin_home_section
 from common.templating import render_kept
 from extensions import db
 from groups import meetups_services as services
@@ -367,10 +368,14 @@ def attendance_tile(group: Group):
         lambda: services.attendance_overview(group.id, utcnow(), limit=8),
         until=lambda overview: overview[1].ends_at if overview[1] is not None else None,  # the next one ends
     )
-    return "meetups/_admin_tile.html", {
-        # A pure function of its points: drawn once per worker.
-        "attendance_chart": render_kept(
-            "meetups/_attendance_chart.html", series=tuple(series), chart_tz=group.timezone
-        ),
-        "next_meetup": next_meetup, "tile_group": group,
-    }
+    starts = fmt_relative(next_meetup.starts_at) if next_meetup is not None else None
+    return KeptSection(
+        "meetups/_admin_tile.html", ("attendance_tile", group.id, group.data_version, next_meetup, starts),
+        lambda: {
+            # A pure function of its points: drawn once per worker.
+            "attendance_chart": render_kept(
+                "meetups/_attendance_chart.html", series=tuple(series), chart_tz=group.timezone
+            ),
+            "next_meetup": next_meetup, "next_starts": starts, "tile_group": group,
+        },
+    )

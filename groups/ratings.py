@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from common.db import utcnow
-from common.sections import admin_home_section, dashboard_section, meetup_page_section
+from common.sections import KeptSection, admin_home_section, dashboard_section, meetup_page_section
 from common.tick import tick_task
 from extensions import db
 from groups import introductions as intro_services
@@ -395,8 +395,12 @@ def meetup_rate_button(meetup: Meetup, membership: Membership | None, rsvp: RSVP
 @admin_home_section(order=30)
 def admin_value_tile(group: Group):
     """The current season's verdict and rating response rate."""
-    report = services.response_tile(group, utcnow())
-    return "ratings/_admin_section.html", {"value_report": report, "value_group": group}
+    now = utcnow()
+    season = services.current_group_season(group, now)
+    return KeptSection(
+        "ratings/_admin_section.html", ("value_tile", group.id, season.key, services.season_fingerprint(group, now)),
+        lambda: {"value_report": services.value_report(group, season, now), "value_group": group},
+    )
 
 
 # --------------------------------------------------------------------------- tick

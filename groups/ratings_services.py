@@ -652,10 +652,14 @@ def _host_comments(group_id: int, shown: tuple[int, ...]) -> list[tuple[int, lis
     return [(m, by_meetup[m]) for m in shown if m in by_meetup]
 
 
+def current_group_season(group: Group, now: datetime) -> Season:
+    tz = ZoneInfo(group.timezone or "Europe/Copenhagen")
+    return group_season(group, now.astimezone(tz).date())
+
+
 def response_tile(group: Group, now: datetime) -> ValueReport:
     """The current season's report (admin home tile)."""
-    tz = ZoneInfo(group.timezone or "Europe/Copenhagen")
-    return value_report(group, group_season(group, now.astimezone(tz).date()), now)
+    return value_report(group, current_group_season(group, now), now)
 
 
 def now_utc() -> datetime:
