@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, select
 from billing.models import Payment, PaymentSeat
 from billing.seasons import current_season, season_due
 from billing.services import hold_key
-from common.cache import kept
+from common.cache import kept, kept_for_page
 from common.db import read_rows, utcnow
 from common.sections import KeptSection, Section, admin_home_section, dashboard_section, group_page_section
 from extensions import db
@@ -31,11 +31,12 @@ def pay_membership_card(user: Any) -> Section:
             due.append((membership, season, hold_key(membership.id, season)))
     if not due:
         return None
-    held = dict(db.session.execute(
+    keys = tuple(key for _m, _s, key in due)
+    held = kept_for_page(f"held_seats:{','.join(keys)}", lambda: dict(db.session.execute(
         select(PaymentSeat.hold_key, Payment.status)
         .join(Payment, Payment.id == PaymentSeat.payment_id)
-        .where(PaymentSeat.hold_key.in_([key for _m, _s, key in due]))
-    ).all())
+        .where(PaymentSeat.hold_key.in_(keys))
+    ).all()))
     # "Approved, awaiting payment" without a payment is already on the dashboard's attention list.
     items = [
         {"group": m.group, "season": season, "membership": m, "pending": held.get(key) == "pending"}

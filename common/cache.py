@@ -54,7 +54,7 @@ def kept(key: tuple, read: Callable[[], T], until: Callable[[T], datetime | None
     return value
 
 
-def kept_objects(key: tuple, read: Callable[[], list], *models) -> list[tuple]:
+def kept_objects(key: tuple | None, read: Callable[[], list], *models) -> list[tuple]:
     """Rows of ORM objects read once and rebuilt from their kept columns later.
 
     ``read()`` returns rows (tuples) of objects of ``models``, a row's object
@@ -64,18 +64,58 @@ def kept_objects(key: tuple, read: Callable[[], list], *models) -> list[tuple]:
     """
     from sqlalchemy import inspect
 
+    if key is None:  # nothing to key it by: read for this request only
+        return [tuple(row) for row in read()]
     keys = [tuple(attribute.key for attribute in inspect(model).column_attrs) for model in models]
     rows = kept(key, lambda: tuple(
         tuple(None if obj is None else tuple(getattr(obj, k) for k in names) for obj, names in zip(row, keys, strict=True))
         for row in read()
     ))
     # JSON values are lists and dicts: each request gets copies it may change.
-    return [
+    attached = [
         tuple(None if values is None else attach_loaded(model, {
             k: deepcopy(v) if isinstance(v, list | dict) else v for k, v in zip(names, values, strict=True)
         }) for model, names, values in zip(models, keys, row, strict=True))
         for row in rows
     ]
+    for row in attached:
+        _link(row)
+    return attached
+
+
+def _link(row: tuple) -> None:
+    """Objects of one row refer to each other as the query loaded them (and
+    the session, which holds objects weakly, keeps them as long as the row)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import MANYTOONE
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    for obj in row:
+        if obj is None:
+            continue
+        for relationship in inspect(type(obj)).relationships:
+            if relationship.direction is not MANYTOONE:
+                continue
+            for other in row:
+                if isinstance(other, relationship.mapper.class_) and all(
+                    getattr(obj, local.key) == getattr(other, remote.key)
+                    for local, remote in relationship.local_remote_pairs
+                ):
+                    set_committed_value(obj, relationship.key, other)
+
+
+def page_key() -> tuple | None:
+    """The key of everything the current page reads, if its view set one
+    (``g.nq_page_key``: the dashboard's is the user with the versions of their groups)."""
+    from flask import g, has_request_context
+
+    return g.get("nq_page_key") if has_request_context() else None
+
+
+def kept_for_page(name: str, read: Callable[[], T], until: Callable[[T], datetime | None] | None = None) -> T:
+    """``kept`` under the page's key (``page_key``); read afresh when there is none."""
+    key = page_key()
+    return read() if key is None else kept((name, *key), read, until)
 
 
 def earliest(times) -> datetime | None:

@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import lazyload
 
-from common.cache import earliest, kept, kept_objects
+from common.cache import earliest, kept, kept_for_page, kept_objects
 from common.db import read_rows, utcnow
 from common.formatting import fmt_relative
 from common.sections import dashboard_section, group_page_section, rendered_sections
@@ -342,24 +342,24 @@ def _upcoming_statement():
             Meetup.status != "held",
         )
         .order_by(Meetup.starts_at)
-        .limit(5)
     )
 
 
 @dashboard_section(order=20)
 def dashboard_upcoming_meetups(user):
-    """My next meetups across my groups, with my answer (one query; two for a member of no group)."""
+    """My next meetups across my groups, with my answer (one query).
+
+    The query reads every meetup of mine that has yet to end; the first five
+    that have not ended *now* are shown. On the dashboard the rows are kept
+    per the versions of my groups: time only ever removes rows from them."""
     now = utcnow()
-    rows = [(ListedMeetup(*row[:-1]), row.response)
-            for row in read_rows(_upcoming_statement(), {"uid": user.id, "now": now})]
-    if not rows:
-        has_group = db.session.scalar(
-            select(Membership.id).where(Membership.user_id == user.id, Membership.status == "active").limit(1)
-        )
-        if has_group is None:
-            return None
     # The groups came with the memberships the dashboard loaded first.
-    groups = {m.group_id: m.group for m in group_services.my_memberships(user.id)}
+    groups = {m.group_id: m.group for m in group_services.my_memberships(user.id) if m.status == "active"}
+    if not groups:
+        return None
+    rows = kept_for_page(f"upcoming:{user.id}", lambda: tuple(
+        (ListedMeetup(*row[:-1]), row.response) for row in read_rows(_upcoming_statement(), {"uid": user.id, "now": now})))
+    rows = [(meetup, response) for meetup, response in rows if meetup.ends_at > now][:5]
     return "meetups/_dashboard_section.html", {"meetup_rows": rows, "meetup_groups": groups}
 
 

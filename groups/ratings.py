@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
+from common.cache import kept_for_page
 from common.db import utcnow
 from common.sections import KeptSection, admin_home_section, dashboard_section, meetup_page_section
 from common.tick import tick_task
@@ -366,7 +367,7 @@ def dashboard_rate_card(user):
 @dashboard_section(order=40)
 def dashboard_connections_card(user):
     """My connections, deep relationships and introductions waiting for me (1 query)."""
-    summary = connection_summary(user.id)
+    summary = kept_for_page(f"connections:{user.id}", lambda: connection_summary(user.id))
     if not summary.connections and not summary.awaiting:
         return None
     return "ratings/_dashboard_connections.html", {

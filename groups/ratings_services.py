@@ -16,7 +16,7 @@ from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select
 
-from common.cache import kept
+from common.cache import kept, kept_for_page
 from common.db import read_rows, utcnow
 from common.urls import external_url
 from extensions import db
@@ -301,13 +301,15 @@ def _pending_ratings_statement():
         .where(
             RSVP.user_id == bindparam("uid"),
             Meetup.status != "cancelled",
-            Meetup.ends_at <= bindparam("now", type_=now_type),
             Meetup.ends_at > bindparam("since", type_=now_type),
             _attended_condition(),
             Membership.status.in_(RATER_STATUSES),
         )
         .order_by(Meetup.ends_at.desc())
     )
+
+
+PENDING_DAYS = 60  # meetups older than this are not offered for rating any more
 
 
 class RateableMeetup(NamedTuple):
@@ -321,13 +323,18 @@ class RateableMeetup(NamedTuple):
 
 def pending_ratings(user_id: int, now: datetime) -> list[tuple[RateableMeetup, bool]]:
     """Meetups the member may rate now: (meetup, already rated), newest first (1 query;
-    their groups come from the session, where the dashboard's memberships put them)."""
-    rows = read_rows(
-        _pending_ratings_statement(), {"uid": user_id, "now": now, "since": now - timedelta(days=60)}
-    ).all()
+    their groups come from the session, where the dashboard's memberships put them).
+
+    The query reads every meetup of theirs that ended after ``since`` or has
+    yet to end; which of them are rateable *now* is decided here. So on the
+    dashboard the rows are kept per the versions of the member's groups
+    (``common.cache.kept_for_page``): time only ever removes rows from them."""
+    since = now - timedelta(days=PENDING_DAYS)
+    rows = kept_for_page(f"pending_ratings:{user_id}", lambda: tuple(
+        read_rows(_pending_ratings_statement(), {"uid": user_id, "since": since}).all()))
     meetups = [
         (RateableMeetup(row.id, row.title, row.ends_at, db.session.get(Group, row.group_id)), row.rating_id is not None)
-        for row in rows
+        for row in rows if since < row.ends_at <= now
     ]
     return [(m, rated) for m, rated in meetups if now < window_closes(m)]
 

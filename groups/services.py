@@ -21,7 +21,7 @@ from sqlalchemy import and_, bindparam, case, exists, func, select, update
 from sqlalchemy.orm import aliased, lazyload
 
 from common.audit import AuditEntry, record_audit
-from common.cache import kept
+from common.cache import kept, kept_objects, page_key
 from common.db import read_rows, utcnow
 from common.urls import external_url
 from extensions import db
@@ -605,7 +605,12 @@ def my_memberships(user_id: int) -> list[Membership]:
     key = f"memberships_of_{user_id}"
     if has_request_context() and key in g:
         return g.get(key)
-    rows = list(db.session.scalars(_my_memberships_statement(), {"uid": user_id}).unique())
+    page = page_key()  # the dashboard's: kept per the versions of the user's groups
+    rows = [membership for membership, _group in kept_objects(
+        ("my_memberships", *page) if page is not None and page[:2] == ("dashboard", user_id) else None,
+        lambda: [(m, m.group) for m in db.session.scalars(_my_memberships_statement(), {"uid": user_id}).unique()],
+        Membership, Group,
+    )]
     if has_request_context():
         setattr(g, key, rows)
     return rows

@@ -19,11 +19,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import bindparam, select
 
+from common.cache import kept_for_page, kept_objects, page_key
 from common.db import utcnow
 from common.sections import rendered_sections
+from common.templating import render_keyed
 from extensions import db
 from groups import services as group_services
-from groups.models import Invite
+from groups.models import Group, Invite
 from members import services
 from members.forms import PURPOSE_LABELS, DeleteAccountForm, PhotoForm, ProfileForm
 from members.models import User
@@ -65,18 +67,36 @@ def _open_invites_statement():
 def dashboard():
     if not current_user.is_authenticated:
         return render_template("landing.html")
-    memberships = group_services.my_memberships(current_user.id)
-    hosts_any = any(m.is_host for m in memberships)
-    pending_for_host = group_services.pending_counts_for_host(current_user.id) if hosts_any else {}
-    invites = list(db.session.scalars(_open_invites_statement(), {"email": current_user.email}).unique())
-    invite_links = [(invite, group_services.invite_token(invite)) for invite in invites]
-    return render_template(
-        "members/dashboard.html",
-        memberships=memberships,
-        pending_for_host=pending_for_host,
-        invite_links=invite_links,
-        sections=rendered_sections("dashboard", current_user),
+    user = current_user._get_current_object()
+    memberships = group_services.my_memberships(user.id)
+    sections = rendered_sections("dashboard", user)
+    key = page_key()
+    if key is None:  # signed in some other way than through load_user: nothing to key by
+        return render_template("members/dashboard.html", **_dashboard_context(user, memberships, sections))
+    # The key names the user's groups with their data versions; the body adds
+    # what it shows of the user, the day (invitation links are dated) and the
+    # sections' own HTML.
+    body = render_keyed(
+        "members/_dashboard_body.html",
+        (*key, user.name, user.email, user.is_verified, utcnow().date(), sections),
+        lambda: _dashboard_context(user, memberships, sections),
     )
+    return render_template("members/dashboard.html", body=body)
+
+
+def _dashboard_context(user: User, memberships: list, sections: tuple) -> dict:
+    hosts_any = any(m.is_host for m in memberships)
+    pending_for_host = kept_for_page(
+        "pending_for_host", lambda: group_services.pending_counts_for_host(user.id)) if hosts_any else {}
+    invites = [invite for invite, _group in kept_objects(
+        None if page_key() is None else ("invites", *page_key()),
+        lambda: [(i, i.group) for i in db.session.scalars(_open_invites_statement(), {"email": user.email}).unique()],
+        Invite, Group,
+    )]
+    return {
+        "memberships": memberships, "pending_for_host": pending_for_host, "sections": sections,
+        "invite_links": [(invite, group_services.invite_token(invite)) for invite in invites],
+    }
 
 
 def _fill_profile_form(form: ProfileForm, user: User) -> None:
