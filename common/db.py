@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import request
 from sqlalchemy import DateTime, event
@@ -123,8 +124,8 @@ def init_transactions(app, db) -> None:
         session = db.session()
         if not session.in_transaction() or session.new or session.dirty or session.deleted:
             return response
-        if session.connection().info.get("nq_wrote", True):
-            return response
+        if session.info.get("nq_reads_in_autocommit") or session.connection().info.get("nq_wrote", True):
+            return response  # autocommit reads have nothing to commit; writes are the view's to commit
         expire, session.expire_on_commit = session.expire_on_commit, False
         try:
             session.commit()
@@ -141,14 +142,13 @@ def attach_loaded(model, values):
     outer join that found nothing) gives None. An object the session already
     holds is returned as it is, so nothing the request changed is overwritten.
     """
-    from sqlalchemy import inspect
     from sqlalchemy.orm import make_transient_to_detached
-    from sqlalchemy.orm.attributes import set_committed_value
+    from sqlalchemy.orm.attributes import instance_state
 
     from extensions import db
 
-    mapper = inspect(model)
-    key = mapper.identity_key_from_primary_key([values[column.key] for column in mapper.primary_key])
+    mapper, primary_keys, column_keys = _mapping_of(model)
+    key = mapper.identity_key_from_primary_key([values[k] for k in primary_keys])
     if key[1][0] is None:
         return None
     session = db.session()
@@ -156,11 +156,20 @@ def attach_loaded(model, values):
     if existing is not None:
         return existing
     obj = mapper.class_manager.new_instance()
-    for attribute in mapper.column_attrs:
-        set_committed_value(obj, attribute.key, values[attribute.key])
+    # As the ORM's own loading does: loaded values go straight into the
+    # instance's dict, with no change history.
+    instance_state(obj).dict.update((k, values[k]) for k in column_keys)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+@lru_cache(maxsize=64)
+def _mapping_of(model):
+    from sqlalchemy import inspect
+
+    mapper = inspect(model)
+    return mapper, tuple(column.key for column in mapper.primary_key), tuple(a.key for a in mapper.column_attrs)
 
 
 def read_rows(statement, params: dict | None = None):

@@ -4,9 +4,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from functools import lru_cache
+from time import monotonic
 from typing import NamedTuple
 
-from flask import Flask, current_app, g, render_template, request, url_for
+from flask import Flask, current_app, g, render_template, request, session, url_for
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -141,8 +142,31 @@ def render_keyed(template: str, key: tuple, context: Callable[[], dict]) -> Mark
 
 def _with_csrf(html: str) -> Markup:
     if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
+        html = html.replace(CSRF_PLACEHOLDER, session_csrf_token())
     return Markup(html)  # noqa: S704 (autoescaped template output)
+
+
+# Signed CSRF tokens per session token, reused for a while: signing one costs
+# more than drawing a page's top bar. A reused token is at most
+# CSRF_REUSE_SECONDS older than a fresh one, well inside WTF_CSRF_TIME_LIMIT.
+CSRF_REUSE_SECONDS = 60.0
+_SIGNED_TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
+
+
+def session_csrf_token() -> str:
+    """This session's signed CSRF token, as ``flask_wtf.csrf.generate_csrf`` makes it."""
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    key = (current_app.config["SECRET_KEY"], raw) if isinstance(raw, str) else None
+    hit = _SIGNED_TOKENS.get(key) if key is not None else None
+    if hit is not None and monotonic() - hit[1] < CSRF_REUSE_SECONDS:
+        return hit[0]
+    token = generate_csrf()
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if isinstance(raw, str):
+        if len(_SIGNED_TOKENS) >= 10_000:
+            _SIGNED_TOKENS.clear()
+        _SIGNED_TOKENS[(current_app.config["SECRET_KEY"], raw)] = (token, monotonic())
+    return token
 
 
 @lru_cache(maxsize=16384)
@@ -163,7 +187,7 @@ def _render_keeping(template: str, context: dict) -> str:
 
 def csrf_token() -> str:
     """The template global: this session's token, or the placeholder inside a kept part."""
-    return CSRF_PLACEHOLDER if g.get("nq_keeping", False) else generate_csrf()
+    return CSRF_PLACEHOLDER if g.get("nq_keeping", False) else session_csrf_token()
 
 
 class TopBar(NamedTuple):
@@ -260,6 +284,7 @@ def init_templating(app: Flask) -> None:
         nav_links=nav_links,
         url_for=template_url_for,
         csrf_token=csrf_token,
+        render_kept=render_kept,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -17,10 +17,10 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import lazyload
 
-from common.cache import earliest, kept, kept_for_page, kept_objects
+from common.cache import earliest, kept, kept_for_page, kept_objects, page_key
 from common.db import read_rows, utcnow
 from common.formatting import fmt_relative
-from common.sections import dashboard_section, group_page_section, rendered_sections
+from common.sections import KeptSection, dashboard_section, group_page_section, rendered_sections
 from common.templating import render_kept, render_keyed
 from common.tick import tick_task
 from extensions import db
@@ -359,8 +359,15 @@ def dashboard_upcoming_meetups(user):
         return None
     rows = kept_for_page(f"upcoming:{user.id}", lambda: tuple(
         (ListedMeetup(*row[:-1]), row.response) for row in read_rows(_upcoming_statement(), {"uid": user.id, "now": now})))
-    rows = [(meetup, response) for meetup, response in rows if meetup.ends_at > now][:5]
-    return "meetups/_dashboard_section.html", {"meetup_rows": rows, "meetup_groups": groups}
+    rows = tuple((meetup, response) for meetup, response in rows if meetup.ends_at > now)[:5]
+    context = {"meetup_rows": rows, "meetup_groups": groups}
+    key = page_key()
+    if key is None:
+        return "meetups/_dashboard_section.html", context
+    # The page key names the groups' versions (names, slugs, time zones); the
+    # rows and their "in 3 days" texts are the rest of what the section shows.
+    starts = tuple(fmt_relative(meetup.starts_at) for meetup, _response in rows)
+    return KeptSection("meetups/_dashboard_section.html", ("dashboard_meetups", *key, rows, starts), lambda: context)
 
 
 class MeetupRow(NamedTuple):
