@@ -321,12 +321,18 @@ def group_upcoming_meetups(group: Group, membership: Membership | None):
             _group_upcoming_statement(), {"viewer": viewer_id, "gid": group.id, "now": utcnow()})),
         until=_first_end,
     )
-    meetups = [meetup for meetup, _response in rows]
-    responses = {meetup.id: response for meetup, response in rows if response}
-    return "meetups/_group_section.html", {
-        "meetups": meetups, "is_member": is_member, "responses": responses,
-        "is_host": can_manage(membership), "section_group": group,
-    }
+    is_host = can_manage(membership)
+    # The version names the group's data; the rows (with this viewer's answers)
+    # and their "in 3 days" texts are the rest of what the section shows.
+    starts = tuple(fmt_relative(meetup.starts_at) for meetup, _response in rows)
+    return KeptSection(
+        "meetups/_group_section.html",
+        ("group_meetups", group.id, group.data_version, rows, starts, is_member, is_host),
+        lambda: {
+            "meetups": [meetup for meetup, _response in rows], "is_member": is_member, "is_host": is_host,
+            "responses": {meetup.id: response for meetup, response in rows if response}, "section_group": group,
+        },
+    )
 
 
 @lru_cache(maxsize=1)
