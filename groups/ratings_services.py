@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select
 
 from common.cache import kept, kept_for_page
-from common.db import read_rows, utcnow
+from common.db import read_rows
 from common.urls import external_url
 from extensions import db
 from groups.connections import group_pairs
@@ -662,15 +662,6 @@ def _host_comments(group_id: int, shown: tuple[int, ...]) -> list[tuple[int, lis
 def current_group_season(group: Group, now: datetime) -> Season:
     tz = ZoneInfo(group.timezone or "Europe/Copenhagen")
     return group_season(group, now.astimezone(tz).date())
-
-
-def response_tile(group: Group, now: datetime) -> ValueReport:
-    """The current season's report (admin home tile)."""
-    return value_report(group, current_group_season(group, now), now)
-
-
-def now_utc() -> datetime:
-    return utcnow()
 
 
 # --------------------------------------------------------------------------- GDPR

@@ -133,25 +133,6 @@ def group_counts(group_id: int) -> GroupCounts:
     return GroupCounts(*read_rows(_counts_statement(), {"gid": group_id}).one())
 
 
-@lru_cache(maxsize=1)
-def _counts_and_applications_statement():
-    counts = _counts_statement().subquery()
-    return (
-        select(*counts.c, Membership)
-        .select_from(counts)
-        .outerjoin(Membership, and_(Membership.group_id == bindparam("gid"), Membership.status == "applied"))
-        .outerjoin(User, User.id == Membership.user_id)
-        .order_by(_host_first(), User.name)
-        .options(lazyload(Membership.group))  # the host's page has loaded the group
-    )
-
-
-def counts_and_applications(group_id: int) -> tuple[GroupCounts, list[Membership]]:
-    """``group_counts`` and the pending applications (as ``memberships_of_group``) in one query."""
-    rows = db.session.execute(_counts_and_applications_statement(), {"gid": group_id}).unique().all()
-    return GroupCounts(*rows[0][:4]), [row[4] for row in rows if row[4] is not None]
-
-
 def public_groups_page(page: int, per_page: int = 12):
     """Public groups with their active and seat counts, newest first (two queries)."""
     active = func.count(case((Membership.status == "active", 1)))
