@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from flask import Flask, has_request_context, request
 from flask_login import current_user
 
@@ -16,12 +18,19 @@ from common.web import configure_logging, init_error_handlers, init_request_plum
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     if not has_request_context():  # `flask tick`, services in tests: the default locale
-        return config_module.Config.BABEL_DEFAULT_LOCALE
-    if current_user.is_authenticated and current_user.locale:
-        return current_user.locale
-    return request.accept_languages.best_match(["en", "da"]) or "en"
+        return locale_of(config_module.Config.BABEL_DEFAULT_LOCALE)
+    user = current_user._get_current_object()
+    if user.is_authenticated and user.locale:
+        return locale_of(user.locale)
+    return locale_of(request.accept_languages.best_match(["en", "da"]) or "en")
+
+
+@lru_cache(maxsize=16)
+def locale_of(code: str) -> Locale:
+    """Babel parses a locale name on every request otherwise."""
+    return Locale.parse(code)
 
 
 def create_app(config: dict[str, Any] | type | None = None) -> Flask:

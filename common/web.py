@@ -5,8 +5,11 @@ import logging
 import re
 import secrets
 import time
+from collections import OrderedDict
 
 from flask import Flask, g, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -60,6 +63,44 @@ def check_production_config(app: Flask) -> None:
         raise RuntimeError("Set SECRET_KEY in the environment before running NQ in production.")
 
 
+class KeptCookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with each cookie checked and decoded once
+    per worker.
+
+    A browser sends the same cookie on every request until the session
+    changes; checking its signature and decoding its JSON again costs more
+    than a page's query. A cookie is kept (by its whole value, signature
+    included) with its signing time, so it still expires on time; only
+    sessions of plain values are kept, as a view may change a list in place.
+    """
+
+    max_entries = 4096
+
+    def __init__(self) -> None:
+        self._decoded: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+
+    def open_session(self, app, request):
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return super().open_session(app, request)
+        max_age = app.permanent_session_lifetime.total_seconds()
+        kept = self._decoded.get(value)
+        if kept is not None and time.time() - kept[0] <= max_age:
+            return self.session_class(kept[1])
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        try:
+            data, signed_at = serializer.loads(value, max_age=int(max_age), return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if all(isinstance(v, (str, int, float, bool, type(None))) for v in data.values()):
+            self._decoded[value] = (signed_at.timestamp(), data)
+            if len(self._decoded) > self.max_entries:
+                self._decoded.popitem(last=False)
+        return self.session_class(data)
+
+
 def request_id_from(header: str | None) -> str:
     if header and _REQUEST_ID_RE.fullmatch(header):
         return header
@@ -68,6 +109,7 @@ def request_id_from(header: str | None) -> str:
 
 def init_request_plumbing(app: Flask) -> None:
     check_production_config(app)
+    app.session_interface = KeptCookieSessionInterface()
     hops = int(app.config.get("TRUST_PROXY_HOPS") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

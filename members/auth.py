@@ -21,7 +21,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import and_, bindparam, func, inspect, select
+from sqlalchemy import and_, bindparam, func, inspect, literal, select
 from sqlalchemy.orm import aliased
 
 from common.db import attach_loaded, read_rows
@@ -101,7 +101,9 @@ def _user_statement(dialect: str, with_group: bool = False, dashboard: bool = Fa
         select(aggregate_of(Group.slug, Group.name))
         .select_from(Membership)
         .join(Group, Group.id == Membership.group_id)
-        .where(Membership.user_id == User.id, Membership.role.in_(HOST_ROLES), Membership.status == "active")
+        # Plain binds, not an expanding IN: that would re-render the SQL on every execution.
+        .where(Membership.user_id == User.id, Membership.role.in_([literal(r) for r in HOST_ROLES]),
+               Membership.status == "active")
         .correlate(User)
         .scalar_subquery()
     )
