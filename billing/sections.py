@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, select
 from billing.models import Payment, PaymentSeat
 from billing.seasons import current_season, season_due
 from billing.services import hold_key
-from common.cache import kept, kept_for_page
+from common.cache import kept, page_key
 from common.db import read_rows, utcnow
 from common.sections import KeptSection, Section, admin_home_section, dashboard_section, group_page_section
 from extensions import db
@@ -19,10 +19,22 @@ from groups.services import my_memberships
 
 @dashboard_section(order=5)
 def pay_membership_card(user: Any) -> Section:
-    """Lapsed and renewing memberships, and checkouts in progress: a card with pay links."""
+    """Lapsed and renewing memberships, and checkouts in progress: a card with pay links.
+
+    On the dashboard it is drawn once per page key (the data versions of the
+    user's groups, which their memberships and payments raise) and day."""
     if not getattr(user, "is_authenticated", False):
         return None
     today = utcnow().date()
+    key = page_key()
+    if key is not None:
+        return KeptSection("billing/_dashboard_card.html", ("pay_card", *key, today),
+                           lambda: _pay_card_context(user, today))
+    context = _pay_card_context(user, today)
+    return None if context is None else ("billing/_dashboard_card.html", context)
+
+
+def _pay_card_context(user: Any, today) -> dict[str, Any] | None:
     memberships = [m for m in my_memberships(user.id) if m.status in ("approved", "active", "lapsed")]
     due = []
     for membership in memberships:
@@ -32,20 +44,18 @@ def pay_membership_card(user: Any) -> Section:
     if not due:
         return None
     keys = tuple(key for _m, _s, key in due)
-    held = kept_for_page(f"held_seats:{','.join(keys)}", lambda: dict(db.session.execute(
+    held = dict(db.session.execute(
         select(PaymentSeat.hold_key, Payment.status)
         .join(Payment, Payment.id == PaymentSeat.payment_id)
         .where(PaymentSeat.hold_key.in_(keys))
-    ).all()))
+    ).all())
     # "Approved, awaiting payment" without a payment is already on the dashboard's attention list.
     items = [
         {"group": m.group, "season": season, "membership": m, "pending": held.get(key) == "pending"}
         for m, season, key in due
         if held.get(key) == "pending" or (held.get(key) is None and m.status != "approved")
     ]
-    if not items:
-        return None
-    return "billing/_dashboard_card.html", {"pay_items": items}
+    return {"pay_items": items} if items else None
 
 
 @lru_cache(maxsize=1)

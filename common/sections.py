@@ -26,7 +26,8 @@ from markupsafe import Markup
 
 class KeptSection(NamedTuple):
     """A section rendered once per ``key``, which names everything it shows;
-    ``context()`` is called only to render it."""
+    ``context()`` is called only to render it, and may return None: nothing
+    to show (so a key can also keep the decision to show nothing)."""
 
     template: str
     key: tuple
@@ -71,11 +72,12 @@ def rendered_sections(kind: str, *args: Any) -> tuple[Markup, ...]:
     """The HTML of every provider's section, in order (a page shows them as they are)."""
     from common.templating import render_keyed
 
-    return tuple(
+    rendered = (
         render_keyed(section.template, section.key, section.context) if isinstance(section, KeptSection)
         else Markup(render_template(section[0], **section[1]))  # noqa: S704 (autoescaped template output)
         for section in render_sections(kind, *args)
     )
+    return tuple(html for html in rendered if html)
 
 
 def render_sections(kind: str, *args: Any) -> list[tuple[str, dict[str, Any]]]:

@@ -132,12 +132,17 @@ def render_keyed(template: str, key: tuple, context: Callable[[], dict]) -> Mark
     ``key`` must name every input the part shows: the data versions it was
     read at (``Group.data_version``), the viewer's state, the HTML of the
     sections inside it. ``context()`` is called only when the part is
-    rendered. Kept in ``common.cache`` (not kept when the request wrote).
+    rendered; None from it means the part shows nothing (kept as "").
+    Kept in ``common.cache`` (not kept when the request wrote).
     """
     from common.cache import kept
 
+    def render() -> str:
+        values = context()
+        return "" if values is None else _render_keeping(template, values)
+
     full_key = ("render", template, current_app.name, request.script_root, locale_code(), *key)
-    return _with_csrf(kept(full_key, lambda: _render_keeping(template, context())))
+    return _with_csrf(kept(full_key, render))
 
 
 def _with_csrf(html: str) -> Markup:

@@ -359,21 +359,23 @@ def dashboard_upcoming_meetups(user):
     that have not ended *now* are shown. On the dashboard the rows are kept
     per the versions of my groups: time only ever removes rows from them."""
     now = utcnow()
-    # The groups came with the memberships the dashboard loaded first.
-    groups = {m.group_id: m.group for m in group_services.my_memberships(user.id) if m.status == "active"}
-    if not groups:
+    if not group_services.my_active_group_ids(user.id):
         return None
     rows = kept_for_page(f"upcoming:{user.id}", lambda: tuple(
         (ListedMeetup(*row[:-1]), row.response) for row in read_rows(_upcoming_statement(), {"uid": user.id, "now": now})))
     rows = tuple((meetup, response) for meetup, response in rows if meetup.ends_at > now)[:5]
-    context = {"meetup_rows": rows, "meetup_groups": groups}
+
+    def context():
+        groups = {m.group_id: m.group for m in group_services.my_memberships(user.id) if m.status == "active"}
+        return {"meetup_rows": rows, "meetup_groups": groups}
+
     key = page_key()
     if key is None:
-        return "meetups/_dashboard_section.html", context
+        return "meetups/_dashboard_section.html", context()
     # The page key names the groups' versions (names, slugs, time zones); the
     # rows and their "in 3 days" texts are the rest of what the section shows.
     starts = tuple(fmt_relative(meetup.starts_at) for meetup, _response in rows)
-    return KeptSection("meetups/_dashboard_section.html", ("dashboard_meetups", *key, rows, starts), lambda: context)
+    return KeptSection("meetups/_dashboard_section.html", ("dashboard_meetups", *key, rows, starts), context)
 
 
 class MeetupRow(NamedTuple):

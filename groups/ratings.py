@@ -23,6 +23,7 @@ from sqlalchemy import or_, select
 
 from common.cache import kept_for_page
 from common.db import utcnow
+from common.formatting import fmt_relative
 from common.sections import KeptSection, admin_home_section, dashboard_section, meetup_page_section
 from common.tick import tick_task
 from extensions import db
@@ -354,14 +355,13 @@ def value_csv(slug: str):
 
 @dashboard_section(order=15)
 def dashboard_rate_card(user):
-    """Meetups waiting for my rating (1 query)."""
-    now = utcnow()
-    waiting = [m for m, rated in services.pending_ratings(user.id, now) if not rated]
+    """Meetups waiting for my rating (1 query), drawn once per what it shows."""
+    waiting = tuple(m for m, rated in services.pending_ratings(user.id, utcnow()) if not rated)
     if not waiting:
         return None
-    return "ratings/_dashboard_rate.html", {
-        "rate_meetups": waiting, "rate_closes": {m.id: services.window_closes(m) for m in waiting},
-    }
+    relative = tuple(fmt_relative(m.ends_at) for m in waiting)
+    return KeptSection("ratings/_dashboard_rate.html", ("rate_card", waiting, relative),
+                       lambda: {"rate_meetups": waiting})
 
 
 @dashboard_section(order=40)

@@ -294,7 +294,9 @@ def queue_rating_requests(now: datetime) -> int:
 def _pending_ratings_statement():
     now_type = Meetup.ends_at.type
     return (
-        select(Meetup.id, Meetup.title, Meetup.ends_at, Meetup.group_id, Rating.id.label("rating_id"))
+        select(Meetup.id, Meetup.title, Meetup.ends_at, Group.slug, Group.timezone, Group.rating_window_days,
+               Rating.id.label("rating_id"))
+        .join(Group, Group.id == Meetup.group_id)
         .join(RSVP, RSVP.meetup_id == Meetup.id)
         .join(Membership, and_(Membership.user_id == RSVP.user_id, Membership.group_id == Meetup.group_id))
         .outerjoin(Rating, and_(Rating.meetup_id == Meetup.id, Rating.user_id == RSVP.user_id))
@@ -318,12 +320,13 @@ class RateableMeetup(NamedTuple):
     id: int
     title: str
     ends_at: datetime
-    group: Group
+    group_slug: str
+    tz: str | None
+    closes_at: datetime  # the end of its rating window
 
 
 def pending_ratings(user_id: int, now: datetime) -> list[tuple[RateableMeetup, bool]]:
-    """Meetups the member may rate now: (meetup, already rated), newest first (1 query;
-    their groups come from the session, where the dashboard's memberships put them).
+    """Meetups the member may rate now: (meetup, already rated), newest first (1 query).
 
     The query reads every meetup of theirs that ended after ``since`` or has
     yet to end; which of them are rateable *now* is decided here. So on the
@@ -333,10 +336,11 @@ def pending_ratings(user_id: int, now: datetime) -> list[tuple[RateableMeetup, b
     rows = kept_for_page(f"pending_ratings:{user_id}", lambda: tuple(
         read_rows(_pending_ratings_statement(), {"uid": user_id, "since": since}).all()))
     meetups = [
-        (RateableMeetup(row.id, row.title, row.ends_at, db.session.get(Group, row.group_id)), row.rating_id is not None)
+        (RateableMeetup(row.id, row.title, row.ends_at, row.slug, row.timezone,
+                        row.ends_at + timedelta(days=row.rating_window_days or 14)), row.rating_id is not None)
         for row in rows if since < row.ends_at <= now
     ]
-    return [(m, rated) for m, rated in meetups if now < window_closes(m)]
+    return [(m, rated) for m, rated in meetups if now < m.closes_at]
 
 
 # --------------------------------------------------------------------------- seasons

@@ -597,6 +597,15 @@ def my_memberships(user_id: int) -> list[Membership]:
     return rows
 
 
+def my_active_group_ids(user_id: int) -> set[int]:
+    """The groups the user is an active member of; on the dashboard read off
+    its page key (no objects built)."""
+    page = page_key()
+    if page is not None and page[:2] == ("dashboard", user_id):
+        return {group_id for _id, group_id, status, _version in page[2] if status == "active"}
+    return {m.group_id for m in my_memberships(user_id) if m.status == "active"}
+
+
 @lru_cache(maxsize=1)
 def _my_memberships_statement():
     return (

@@ -68,23 +68,23 @@ def dashboard():
     if not current_user.is_authenticated:
         return render_template("landing.html")
     user = current_user._get_current_object()
-    memberships = group_services.my_memberships(user.id)
     sections = rendered_sections("dashboard", user)
     key = page_key()
     if key is None:  # signed in some other way than through load_user: nothing to key by
-        return render_template("members/dashboard.html", **_dashboard_context(user, memberships, sections))
+        return render_template("members/dashboard.html", **_dashboard_context(user, sections))
     # The key names the user's groups with their data versions; the body adds
     # what it shows of the user, the day (invitation links are dated) and the
     # sections' own HTML.
     body = render_keyed(
         "members/_dashboard_body.html",
         (*key, user.name, user.email, user.is_verified, utcnow().date(), sections),
-        lambda: _dashboard_context(user, memberships, sections),
+        lambda: _dashboard_context(user, sections),
     )
     return render_template("members/dashboard.html", body=body)
 
 
-def _dashboard_context(user: User, memberships: list, sections: tuple) -> dict:
+def _dashboard_context(user: User, sections: tuple) -> dict:
+    memberships = group_services.my_memberships(user.id)
     hosts_any = any(m.is_host for m in memberships)
     pending_for_host = kept_for_page(
         "pending_for_host", lambda: group_services.pending_counts_for_host(user.id)) if hosts_any else {}
