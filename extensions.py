@@ -28,5 +28,24 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class ViewLimiter(Limiter):
+    """Flask-Limiter for limits declared on views.
+
+    NQ sets no default, application or blueprint limits: each limit is a
+    ``@limiter.limit`` on its view, checked when the view is called. The
+    extension also looks for the other kinds before every request; with none
+    set it can find nothing, so that look is skipped (it costs more than a
+    page's query).
+    """
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        manager = self.limit_manager
+        if in_middleware and not (manager.default_limits or manager.application_limits or manager._blueprint_limits):
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+
+limiter = ViewLimiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()
