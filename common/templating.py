@@ -145,6 +145,17 @@ def render_keyed(template: str, key: tuple, context: Callable[[], dict]) -> Mark
     return _with_csrf(kept(full_key, render))
 
 
+def render_page(template: str, key: tuple, **context) -> str:
+    """A whole page kept like ``render_keyed``, for a page whose parts are
+    keyed already: ``key`` names what its template shows around them (the
+    body's HTML, the data versions its title comes from); the top bar's HTML
+    is added to it. A page with a flashed message is drawn afresh, as showing
+    the message takes it out of the session."""
+    if session.get("_flashes"):
+        return render_template(template, **context)
+    return render_keyed(template, ("page", *key, topbar()), lambda: context)
+
+
 def _with_csrf(html: str) -> Markup:
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, session_csrf_token())

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from common.cache import kept, kept_objects
 from common.formatting import fmt_relative
 from common.sections import rendered_sections
-from common.templating import render_keyed
+from common.templating import render_keyed, render_page
 from extensions import db, limiter
 from groups import services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
@@ -99,7 +99,7 @@ def home(slug: str):
         "group": group, "counts": counts, "applications": applications, "sections": sections,
         "audit": kept(("recent_audit", *key), lambda: services.recent_audit_rows(group.id, limit=8)),
     })
-    return render_template("groups/admin/home.html", group=group, membership=membership, body=body)
+    return render_page("groups/admin/home.html", (*key, body), group=group, membership=membership, body=body)
 
 
 @bp.route("/groups/<slug>/admin/members")

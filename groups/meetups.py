@@ -21,7 +21,7 @@ from common.cache import earliest, kept, kept_for_page, kept_objects, page_key
 from common.db import read_rows, utcnow
 from common.formatting import fmt_relative
 from common.sections import KeptSection, dashboard_section, group_page_section, rendered_sections
-from common.templating import render_kept, render_keyed
+from common.templating import render_kept, render_keyed, render_page
 from common.tick import tick_task
 from extensions import db
 from groups import meetups_services as services
@@ -132,7 +132,8 @@ def detail(slug: str, meetup_id: int):
                *(context.get(name) for name in ("is_member", "starts_relative", "waitlist_position", "rsvp_open",
                                                 "is_past", "shown_count", "is_host", "sections")))
         body = render_keyed("meetups/_detail_body.html", key, lambda: context)
-    return render_template("meetups/detail.html", group=group, meetup=meetup, body=body)
+    return render_page("meetups/detail.html", (group.id, group.data_version, meetup.id, body),
+                       group=group, meetup=meetup, body=body)
 
 
 @bp.route("/groups/<slug>/meetups/<int:meetup_id>/rsvp", methods=["POST"])

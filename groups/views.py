@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from common.sections import rendered_sections
-from common.templating import render_keyed
+from common.templating import render_keyed, render_page
 from extensions import db
 from groups import services
 from groups.forms import ApplyForm, ConfirmForm, GroupForm
@@ -60,7 +60,7 @@ def show(slug: str):
     viewer = (signed_in, is_host, membership and (membership.status, membership.role, membership.joined_at))
     body = render_keyed("groups/_show_body.html", ("group", group.id, group.data_version, viewer, sections),
                         lambda: _show_context(group, membership, is_member, is_host, sections))
-    return render_template("groups/show.html", group=group, body=body)
+    return render_page("groups/show.html", (group.id, group.data_version, body), group=group, body=body)
 
 
 def _show_context(group, membership, is_member: bool, is_host: bool, sections) -> dict:

@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, select
 from common.cache import kept_for_page, kept_objects, page_key
 from common.db import utcnow
 from common.sections import rendered_sections
-from common.templating import render_keyed
+from common.templating import render_keyed, render_page
 from extensions import db
 from groups import services as group_services
 from groups.models import Group, Invite
@@ -80,7 +80,7 @@ def dashboard():
         (*key, user.name, user.email, user.is_verified, utcnow().date(), sections),
         lambda: _dashboard_context(user, sections),
     )
-    return render_template("members/dashboard.html", body=body)
+    return render_page("members/dashboard.html", (body,), body=body)
 
 
 def _dashboard_context(user: User, sections: tuple) -> dict:

@@ -126,3 +126,27 @@ def test_what_a_writing_transaction_reads_is_not_kept(db, circle):
     assert cache.kept(("writing-test",), lambda: "uncommitted") == "uncommitted"
     db.session.rollback()
     assert cache.kept(("writing-test",), lambda: "fresh") == "fresh"
+
+
+@pytest.mark.parametrize("page", ["dashboard", "group", "meetup", "admin"])
+def test_a_kept_page_still_shows_a_flashed_message_once(client, auth, circle, page):
+    auth.login(circle["host"])
+    slug = circle["group"].slug
+    path = {"dashboard": "/", "group": f"/groups/{slug}", "meetup": f"/groups/{slug}/meetups/{circle['meetup'].id}",
+            "admin": f"/groups/{slug}/admin"}[page]
+    _page(client, path)
+    _page(client, path)  # now kept
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Saved, and shown once")]
+    assert "Saved, and shown once" in _page(client, path)
+    assert "Saved, and shown once" not in _page(client, path)
+
+
+def test_a_kept_page_follows_the_viewers_top_bar(client, auth, circle, db):
+    auth.login(circle["member"])
+    path = f"/groups/{circle['group'].slug}"
+    assert "Mads" in _page(client, path)
+    circle["member"].name = "Magnus Member"
+    db.session.commit()
+    html = _page(client, path)
+    assert "Magnus" in html and ">Mads<" not in html
