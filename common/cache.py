@@ -22,7 +22,9 @@ from typing import Any, TypeVar
 from common.db import attach_loaded, utcnow
 
 T = TypeVar("T")
-MAX_ENTRIES = 20_000
+# Entries are small reads and pages of about 10 KB (keyed partly by HTML of the
+# same size): 5,000 of them stay well under 200 MB per worker.
+MAX_ENTRIES = 5_000
 
 _entries: OrderedDict[tuple, tuple[Any, datetime | None]] = OrderedDict()
 _lock = threading.Lock()
