@@ -123,15 +123,15 @@ def detail(slug: str, meetup_id: int):
             is_host=can_manage(membership, current_user),
             sections=rendered_sections("meetup_page", meetup, membership, rsvp),
         )
-    if context.get("checkin_open"):  # a form of its own (WTForms): drawn for this request
+    if context.get("checkin_open"):  # a form of its own (WTForms, its own token): the page is drawn for this request
         context["checkin_form"] = SelfCheckInForm()
         body = render_template("meetups/_detail_body.html", **context)
-    else:
-        # Everything the body shows besides the group's data: the clock's verdicts and the viewer's answer.
-        key = ("meetup", group.id, group.data_version, meetup.id, rsvp and (rsvp.response, rsvp.checked_in_at),
-               *(context.get(name) for name in ("is_member", "starts_relative", "waitlist_position", "rsvp_open",
-                                                "is_past", "shown_count", "is_host", "sections")))
-        body = render_keyed("meetups/_detail_body.html", key, lambda: context)
+        return render_template("meetups/detail.html", group=group, meetup=meetup, body=body)
+    # Everything the body shows besides the group's data: the clock's verdicts and the viewer's answer.
+    key = ("meetup", group.id, group.data_version, meetup.id, rsvp and (rsvp.response, rsvp.checked_in_at),
+           *(context.get(name) for name in ("is_member", "starts_relative", "waitlist_position", "rsvp_open",
+                                            "is_past", "shown_count", "is_host", "sections")))
+    body = render_keyed("meetups/_detail_body.html", key, lambda: context)
     return render_page("meetups/detail.html", (group.id, group.data_version, meetup.id, body),
                        group=group, meetup=meetup, body=body)
 

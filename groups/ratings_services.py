@@ -53,7 +53,12 @@ class RatingRefused(Exception):
 # --------------------------------------------------------------------------- window
 
 def window_closes(meetup: Meetup) -> datetime:
-    return meetup.ends_at + timedelta(days=meetup.group.rating_window_days or 14)
+    return window_end(meetup.ends_at, meetup.group.rating_window_days)
+
+
+def window_end(ends_at: datetime, window_days: int | None) -> datetime:
+    """When rating a meetup that ended at ``ends_at`` closes (14 days unless the group says)."""
+    return ends_at + timedelta(days=window_days or 14)
 
 
 def window_state(meetup: Meetup, now: datetime) -> str:
@@ -337,7 +342,7 @@ def pending_ratings(user_id: int, now: datetime) -> list[tuple[RateableMeetup, b
         read_rows(_pending_ratings_statement(), {"uid": user_id, "since": since}).all()))
     meetups = [
         (RateableMeetup(row.id, row.title, row.ends_at, row.slug, row.timezone,
-                        row.ends_at + timedelta(days=row.rating_window_days or 14)), row.rating_id is not None)
+                        window_end(row.ends_at, row.rating_window_days)), row.rating_id is not None)
         for row in rows if since < row.ends_at <= now
     ]
     return [(m, rated) for m, rated in meetups if now < m.closes_at]
