@@ -32,7 +32,7 @@ bench: install-dev
 	$(BIN)/python -m bench.run
 
 # Extract translatable strings (Flask-Babel: _(), _l(), {% trans %}) for translators.
-SOURCES := app.py config.py common members groups billing outbox templates
+SOURCES := app.py config.py common members groups meetups ratings billing outbox templates
 messages: install
 	@mkdir -p translations
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --sort-by-file \

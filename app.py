@@ -73,11 +73,11 @@ def register_models() -> None:
     """Import every model module so metadata and Alembic see all tables."""
     import billing.models  # noqa: F401
     import common.audit  # noqa: F401
-    import groups.meetups_models  # noqa: F401
     import groups.models  # noqa: F401
-    import groups.ratings_models  # noqa: F401
+    import meetups.models  # noqa: F401
     import members.models  # noqa: F401
     import outbox.models  # noqa: F401
+    import ratings.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -86,12 +86,12 @@ def register_blueprints(app: Flask) -> None:
     from billing.webhooks import bp as webhooks_bp
     from common.views import bp as common_bp
     from groups.admin import bp as group_admin_bp
-    from groups.meetups import bp as meetups_bp
-    from groups.meetups_admin import bp as meetups_admin_bp
-    from groups.ratings import bp as ratings_bp
     from groups.views import bp as groups_bp
+    from meetups.admin import bp as meetups_admin_bp
+    from meetups.views import bp as meetups_bp
     from members.auth import bp as auth_bp
     from members.views import bp as members_bp
+    from ratings.views import bp as ratings_bp
 
     for blueprint in (
         common_bp, auth_bp, members_bp, groups_bp, group_admin_bp,

@@ -20,11 +20,11 @@ from sqlalchemy import func, insert, select, text
 
 from common.db import utcnow
 from extensions import db
-from groups.meetups_models import RSVP, Meetup
 from groups.models import Group, Membership
-from groups.ratings_models import Click, Introduction, Outcome, Rating
+from meetups.models import RSVP, Meetup
 from members.models import Company, Profile, User
 from members.security import hash_password
+from ratings.models import Click, Introduction, Outcome, Rating
 
 PASSWORD = "networking-demo"  # noqa: S105 (bench accounts, like the demo)
 GROUPS = 50

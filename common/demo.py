@@ -30,13 +30,13 @@ def _later_steps():
     """Seed steps of later areas (meetups, ratings, payments) in order."""
     steps = []
     try:
-        from groups.meetups_demo import seed_meetups
+        from meetups.demo import seed_meetups
 
         steps.append(seed_meetups)
     except ImportError:
         pass
     try:
-        from groups.ratings_demo import seed_ratings
+        from ratings.demo import seed_ratings
 
         steps.append(seed_ratings)
     except ImportError:

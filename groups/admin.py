@@ -17,10 +17,10 @@ from common.templating import render_keyed, render_page
 from extensions import db, limiter
 from groups import services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
-from groups.meetups_services import absence_flags
 from groups.models import Invite, Membership
 from groups.permissions import load_group
 from groups.services import MembershipError
+from meetups.services import absence_flags
 
 bp = Blueprint("group_admin", __name__)
 

@@ -27,8 +27,8 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from billing.models import Payment
-from groups.meetups_models import Meetup
 from groups.models import Group, Membership
+from meetups.models import Meetup
 from members.models import Company, Profile, User
 
 # Tables whose bulk statements may change what a group's pages show.

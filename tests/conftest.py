@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -77,7 +78,7 @@ def _clean(app) -> Iterator[None]:
     limiter.reset()
     # Per-worker caches outlive a test's rows; ids restart on SQLite.
     from common import cache
-    from groups.ratings_services import _season_cache
+    from ratings.services import _season_cache
 
     _season_cache.clear()
     cache.clear()
@@ -206,3 +207,63 @@ def outbox_messages(to: str | None = None) -> list:
     if to:
         query = query.where(OutboxMessage.to_email == to)
     return list(_db.session.scalars(query))
+
+
+# Meetup fixtures, used by the groups, meetups and ratings tests (keep their signatures stable).
+@pytest.fixture
+def make_meetup(db) -> Callable[..., Any]:
+    """make_meetup(group, **overrides) → a committed Meetup.
+
+    Defaults: "Monthly meetup", starts in 7 days for 2.5 hours, status
+    "scheduled", no capacity. ``starts_at`` may be given alone (``ends_at``
+    follows 2.5 hours later). Pass ``status="held", attendance_taken=True``
+    and a past ``starts_at`` for a held meetup.
+    """
+    from common.db import utcnow
+    from meetups.models import Meetup
+
+    def factory(group, **overrides: Any):
+        starts_at = overrides.pop("starts_at", utcnow().replace(microsecond=0) + timedelta(days=7))
+        ends_at = overrides.pop("ends_at", starts_at + timedelta(hours=2, minutes=30))
+        meetup = Meetup(
+            group_id=group.id,
+            title=overrides.pop("title", "Monthly meetup"),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            **{"place": "Kødbyens Kantine", "status": "scheduled", "checkin_code": "K7M4PQ",
+               "going_count": 0, **overrides},
+        )
+        db.session.add(meetup)
+        db.session.commit()
+        return meetup
+
+    return factory
+
+
+@pytest.fixture
+def make_rsvp(db) -> Callable[..., Any]:
+    """make_rsvp(meetup, user, response="going", checked_in=False, **overrides) → RSVP.
+
+    Keeps ``meetup.going_count`` in step for "going" (without a capacity check:
+    use ``meetups.services.rsvp`` when the capacity matters).
+    """
+    from common.db import utcnow
+    from meetups.models import RSVP
+
+    def factory(meetup, user, response: str = "going", checked_in: bool = False, **overrides: Any):
+        now = utcnow()
+        rsvp = RSVP(
+            meetup_id=meetup.id,
+            user_id=user.id,
+            response=response,
+            waitlisted_at=now if response == "waitlisted" else None,
+            checked_in_at=(meetup.starts_at + timedelta(minutes=5)) if checked_in else None,
+            **overrides,
+        )
+        db.session.add(rsvp)
+        if response == "going":
+            meetup.going_count += 1
+        db.session.commit()
+        return rsvp
+
+    return factory

@@ -44,9 +44,9 @@ class World:
 def world(db, make_user, make_group, make_member) -> World:
     from billing.models import Payment
     from common.db import utcnow
-    from groups.meetups_models import Meetup
     from groups.models import Invite, Membership
-    from groups.ratings_models import Introduction
+    from meetups.models import Meetup
+    from ratings.models import Introduction
 
     sides = []
     for letter in ("a", "b"):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from groups.meetups_models import RSVP, Meetup
+from meetups.models import RSVP, Meetup
 from tests.e2e.conftest import assert_no_serious_axe_violations, login
 
 

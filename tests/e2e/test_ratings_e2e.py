@@ -10,12 +10,7 @@ import pytest
 from common.db import utcnow
 from tests.conftest import outbox_messages
 from tests.e2e.conftest import assert_no_serious_axe_violations, login
-from tests.groups import conftest as groups_conftest
-from tests.groups.ratings_fixtures import rate_as
-
-# The meetup factories live in tests/groups/conftest.py; make them fixtures here too.
-make_meetup = groups_conftest.make_meetup
-make_rsvp = groups_conftest.make_rsvp
+from tests.ratings.ratings_fixtures import rate_as
 
 
 @pytest.fixture
@@ -39,7 +34,7 @@ def rated_group(make_user, make_group, make_member, make_meetup, make_rsvp):
 def test_rate_from_email_on_phone_then_both_see_connection_and_host_sees_report(
     app, db, browser, live_server, phone_page, page, rated_group
 ):
-    from groups.ratings_services import queue_rating_requests
+    from ratings.services import queue_rating_requests
 
     group, anna = rated_group["group"], rated_group["anna"]
     queue_rating_requests(utcnow())

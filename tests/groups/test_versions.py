@@ -96,7 +96,7 @@ def test_a_deleted_user_raises_the_groups_they_were_in(db, two_groups, make_memb
 
 
 def test_a_bulk_update_raises_the_group_it_names(db, two_groups, make_meetup):
-    from groups.meetups_models import Meetup
+    from meetups.models import Meetup
 
     a, b = two_groups
     meetup = make_meetup(a)
@@ -108,7 +108,7 @@ def test_a_bulk_update_raises_the_group_it_names(db, two_groups, make_meetup):
 
 
 def test_a_bulk_update_naming_no_group_raises_every_group(db, two_groups, make_meetup):
-    from groups.meetups_models import Meetup
+    from meetups.models import Meetup
 
     a, b = two_groups
     meetup = make_meetup(a)
@@ -119,7 +119,7 @@ def test_a_bulk_update_naming_no_group_raises_every_group(db, two_groups, make_m
 
 
 def test_a_bulk_statement_that_touched_nothing_raises_nothing(db, two_groups):
-    from groups.meetups_models import Meetup
+    from meetups.models import Meetup
 
     a, b = two_groups
     before = versions(db, a, b)

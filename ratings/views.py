@@ -1,0 +1,425 @@
+"""Blueprint 'ratings': rate a meetup, connections, introductions, outcomes, value report.
+
+Every view: load → check access → act (service) → commit once → redirect.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from common.cache import kept_for_page
+from common.db import utcnow
+from common.formatting import fmt_relative
+from common.sections import KeptSection, admin_home_section, dashboard_section, meetup_page_section
+from common.tick import tick_task
+from extensions import db
+from groups.models import Group, Membership
+from groups.permissions import can_manage, load_group
+from meetups.models import RSVP, Meetup
+from members.models import User
+from members.privacy import export_section, on_delete_account
+from outbox.services import queue_email
+from ratings import introductions as intro_services
+from ratings import services
+from ratings.charts import fit_chemistry_chart
+from ratings.connections import connection_summary, connections_of, mutual_targets
+from ratings.forms import OUTCOME_KIND_LABELS, IntroductionForm, OutcomeForm, RatingForm
+from ratings.models import Introduction, Outcome
+from ratings.value import csv_rows, to_csv
+
+bp = Blueprint("ratings", __name__)
+
+
+# --------------------------------------------------------------------------- rate
+
+def _load_meetup(slug: str, meetup_id: int) -> tuple[Group, Meetup]:
+    group = db.session.scalars(select(Group).where(Group.slug == slug)).first()
+    if group is None:
+        abort(404)
+    meetup = db.session.scalars(
+        select(Meetup).where(Meetup.id == meetup_id, Meetup.group_id == group.id)
+    ).first()
+    if meetup is None:
+        abort(404)
+    return group, meetup
+
+
+@bp.route("/groups/<slug>/meetups/<int:meetup_id>/rate", methods=["GET", "POST"])
+def rate(slug: str, meetup_id: int):
+    """The rating form, for a signed-in attendee or for the holder of a signed link.
+
+    A signed link (``?t=``) identifies the rater for this one form only; it
+    never signs them in.
+    """
+    now = utcnow()
+    token = request.args.get("t")
+    if token:
+        group, meetup = _load_meetup(slug, meetup_id)
+        rater_id = services.read_rating_token(token, meetup, now)
+        if rater_id is None:
+            return render_template("ratings/link_expired.html", group=group, meetup=meetup), 410
+        rater = db.session.get(User, rater_id)
+        if rater is None or rater.is_deactivated:
+            return render_template("ratings/link_expired.html", group=group, meetup=meetup), 410
+    else:
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        group, _membership = load_group(slug)
+        group, meetup = _load_meetup(slug, meetup_id)
+        rater = current_user
+    try:
+        services.check_can_rate(meetup, rater.id, now)
+    except services.RatingRefused as refused:
+        return render_template("ratings/refused.html", group=group, meetup=meetup, reason=str(refused)), 403
+
+    existing = services.rating_of(meetup.id, rater.id)
+    previous_clicks = services.clicks_of(meetup.id, rater.id)
+    others = [a for a in services.attendees(meetup) if a.user.id != rater.id]
+    form = RatingForm()
+    form.clicked.choices = [(a.user.id, a.user.name) for a in others]
+    if request.method == "GET" and existing is not None:
+        form.fit.data = existing.fit
+        form.chemistry.data = existing.chemistry
+        form.worth_time.data = "yes" if existing.worth_time else "no"
+        form.gave_help.data = "yes" if existing.gave_help else "no"
+        form.got_help.data = "yes" if existing.got_help else "no"
+        form.renewal_intent.data = existing.renewal_intent
+        form.comment.data = existing.comment
+        form.clicked.data = sorted(previous_clicks)
+    action = url_for("ratings.rate", slug=slug, meetup_id=meetup.id, t=token) if token else None
+    if form.validate_on_submit():
+        try:
+            services.record_rating(
+                meetup, rater.id,
+                fit=form.fit.data, chemistry=form.chemistry.data,
+                worth_time=form.worth_time.data == "yes",
+                gave_help=form.gave_help.data == "yes", got_help=form.got_help.data == "yes",
+                renewal_intent=form.renewal_intent.data, comment=form.comment.data or "",
+                clicked=set(form.clicked.data or []), now=now,
+            )
+        except services.RatingRefused as refused:
+            db.session.rollback()
+            form.clicked.errors = [str(refused)]
+        else:
+            db.session.commit()
+            flash(_("Thank you — your rating is saved. You can change it until the window closes."), "success")
+            return redirect(url_for("ratings.rate", slug=slug, meetup_id=meetup.id, t=token, saved=1))
+    mutual = mutual_targets(meetup.id, rater.id) if existing is not None else set()
+    return render_template(
+        "ratings/rate.html",
+        group=group, meetup=meetup, form=form, rater=rater, others=others,
+        existing=existing, mutual=[a.user for a in others if a.user.id in mutual],
+        closes=services.window_closes(meetup), action=action, via_link=bool(token),
+        purposes=(rater.profile.purposes if rater.profile else []),
+    )
+
+
+# --------------------------------------------------------------------------- connections
+
+@bp.route("/connections")
+@login_required
+def connections():
+    """My connections and deep relationships, how each started, and pending introductions."""
+    mine = connections_of(current_user.id)
+    pending = intro_services.pending_for(current_user.id)
+    open_intros = list(
+        db.session.scalars(
+            select(Introduction).where(
+                or_(Introduction.member_a_id == current_user.id, Introduction.member_b_id == current_user.id),
+                Introduction.status == "proposed",
+            )
+        )
+    )
+    waiting = [i for i in open_intros if i not in pending]
+    return render_template(
+        "ratings/connections.html",
+        connections=mine, pending=pending, waiting_count=len(waiting),
+        deep_count=sum(1 for c in mine if c.is_deep),
+    )
+
+
+@bp.route("/introductions/<int:intro_id>/respond", methods=["POST"])
+@login_required
+def introduction_respond(intro_id: int):
+    accept = request.form.get("answer") == "accept"
+    if request.form.get("answer") not in ("accept", "decline"):
+        abort(400)
+    try:
+        intro = intro_services.respond(intro_id, current_user.id, accept, utcnow())
+    except LookupError:
+        abort(404)
+    except intro_services.IntroductionRefused as refused:
+        flash(str(refused), "warning")
+        return redirect(url_for("ratings.connections"))
+    db.session.commit()
+    if not accept:
+        flash(_("Introduction declined. Nobody else is told why."), "info")
+    elif intro.status == "accepted":
+        flash(_("You both said yes — contact details are now shared."), "success")
+    else:
+        flash(_("Thanks — we'll share contact details once the other side accepts too."), "success")
+    return redirect(url_for("ratings.connections"))
+
+
+@bp.route("/introductions/<int:intro_id>/met", methods=["POST"])
+@login_required
+def introduction_met(intro_id: int):
+    try:
+        intro_services.mark_met(intro_id, current_user.id, utcnow())
+    except LookupError:
+        abort(404)
+    except intro_services.IntroductionRefused as refused:
+        flash(str(refused), "warning")
+        return redirect(url_for("ratings.connections"))
+    db.session.commit()
+    flash(_("Great — the meeting is recorded."), "success")
+    return redirect(url_for("ratings.connections"))
+
+
+def _member_choices(group_id: int, exclude: int | None = None) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(User.id, User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.group_id == group_id, Membership.status == "active")
+        .order_by(User.name)
+    ).all()
+    return [(uid, name) for uid, name in rows if uid != exclude]
+
+
+@bp.route("/groups/<slug>/introductions/new", methods=["GET", "POST"])
+@login_required
+def introduction_new(slug: str):
+    """Propose an introduction between two members (double opt-in)."""
+    group, membership = load_group(slug, require="member")
+    form = IntroductionForm()
+    choices = [(0, _("Choose a member"))] + _member_choices(group.id, exclude=current_user.id)
+    form.member_a_id.choices = choices
+    form.member_b_id.choices = choices
+    if form.validate_on_submit():
+        try:
+            intro_services.propose_introduction(
+                group, current_user, form.member_a_id.data, form.member_b_id.data,
+                form.reason.data, utcnow(),
+            )
+        except intro_services.IntroductionRefused as refused:
+            form.member_b_id.errors = [str(refused)]
+        else:
+            db.session.commit()
+            flash(_("Introduction proposed. Both get an email and accept on their Connections page."), "success")
+            return redirect(url_for("ratings.value", slug=group.slug))
+    return render_template(
+        "ratings/introduction_new.html", group=group, form=form,
+        is_host=can_manage(membership, current_user), admin_layout=True,
+    )
+
+
+# --------------------------------------------------------------------------- outcomes
+
+@bp.route("/groups/<slug>/outcomes/new", methods=["GET", "POST"])
+@login_required
+def outcome_new(slug: str):
+    """Report what the group brought me; optionally thank a member (they are notified)."""
+    group, membership = load_group(slug, require="member")
+    form = OutcomeForm()
+    form.credited_user_id.choices = [(0, _("— nobody in particular —"))] + _member_choices(
+        group.id, exclude=current_user.id
+    )
+    intros = db.session.execute(
+        select(Introduction.id, Introduction.member_a_id, Introduction.member_b_id, User.name)
+        .join(User, User.id == Introduction.introducer_id, isouter=True)
+        .where(
+            Introduction.group_id == group.id,
+            Introduction.status.in_(("accepted", "met")),
+            or_(Introduction.member_a_id == current_user.id, Introduction.member_b_id == current_user.id),
+        )
+    ).all()
+    names = dict(_member_choices(group.id))
+    form.introduction_id.choices = [(0, _("— no —"))] + [
+        (iid, _("%(other)s, introduced by %(introducer)s",
+                other=names.get(b if a == current_user.id else a, "?"), introducer=introducer or "?"))
+        for iid, a, b, introducer in intros
+    ]
+    if form.validate_on_submit():
+        value_minor = None
+        if form.value.data is not None:
+            value_minor = int((Decimal(form.value.data) * 100).to_integral_value())
+        outcome = Outcome(
+            group_id=group.id, user_id=current_user.id, kind=form.kind.data,
+            value_minor=value_minor, currency=group.currency,
+            credited_user_id=form.credited_user_id.data or None,
+            introduction_id=form.introduction_id.data or None,
+            note=(form.note.data or "").strip(), created_at=utcnow(),
+        )
+        db.session.add(outcome)
+        db.session.flush()
+        if outcome.credited_user_id:
+            credited = db.session.get(User, outcome.credited_user_id)
+            if credited is not None:
+                queue_email(
+                    credited.email,
+                    _("%(name)s thanked you in %(group)s", name=current_user.name, group=group.name),
+                    "outcome_credited",
+                    {
+                        "name": credited.name, "from_name": current_user.name, "group_name": group.name,
+                        "kind": str(OUTCOME_KIND_LABELS.get(outcome.kind, outcome.kind)),
+                        "note": outcome.note,
+                        "url": services.external_url("ratings.value", slug=group.slug, view="me"),
+                    },
+                    dedupe_key=f"outcome-credited:{outcome.id}",
+                )
+        db.session.commit()
+        flash(_("Thank you — the outcome counts in the group's value report."), "success")
+        return redirect(url_for("ratings.value", slug=group.slug, view="me"))
+    return render_template("ratings/outcome_new.html", group=group, form=form)
+
+
+# --------------------------------------------------------------------------- value report
+
+def _season_arg(group: Group, seasons: list[services.Season]) -> services.Season:
+    key = request.args.get("season", type=int)
+    if key is None:
+        return seasons[0]
+    if not 1900 < key < 3000:
+        abort(404)
+    return services.season_by_key(group, key)
+
+
+@bp.route("/groups/<slug>/value")
+@login_required
+def value(slug: str):
+    """Is this group worth the fee? Group view for members and hosts; "me" view for members."""
+    group, membership = load_group(slug, require="member")
+    now = utcnow()
+    seasons = services.seasons_with_meetups(group, now)
+    season = _season_arg(group, seasons)
+    is_host = can_manage(membership, current_user)
+    is_member = membership is not None and membership.status == "active"
+    view = request.args.get("view", "group")
+    if view not in ("group", "me") or (view == "me" and not is_member):
+        view = "group"
+    report = services.value_report(group, season, now, me=membership if view == "me" else None)
+    comments = services.host_comments(group, report) if is_host and view == "group" else []
+    titles = {m.meetup_id: m for m in report.meetups}
+    chart_args = {
+        "title": _("Fit and chemistry per meetup, %(season)s", season=report.season.label),
+        "desc": _("Average fit and chemistry (1 to 5) of each meetup of the season; "
+                  "meetups with fewer than %(n)d ratings are left out.", n=report.thresholds.min_raters),
+        "fit_label": _("Fit"), "chemistry_label": _("Chemistry"),
+        "withheld_label": _("not enough ratings"), "tz": group.timezone,
+    }
+    charts = (
+        fit_chemistry_chart(report.meetups, **chart_args),
+        fit_chemistry_chart(report.meetups, width=360, font=15, id_prefix="chart-narrow", **chart_args),
+    )
+    return render_template(
+        "ratings/value.html",
+        group=group, report=report, g_=report.group, me=report.me, view=view,
+        seasons=seasons, chart=charts[0], chart_narrow=charts[1],
+        comments=[(titles[m], texts) for m, texts in comments],
+        is_host=is_host, is_member=is_member, admin_layout=is_host,
+        outcome_labels=OUTCOME_KIND_LABELS,
+    )
+
+
+@bp.route("/groups/<slug>/value.csv")
+@login_required
+def value_csv(slug: str):
+    """The group figures of the season as CSV (no comments, nothing per member)."""
+    group, _membership = load_group(slug, require="member")
+    now = utcnow()
+    season = _season_arg(group, services.seasons_with_meetups(group, now))
+    report = services.value_report(group, season, now)
+    body = to_csv(csv_rows(report, group.name))
+    filename = f"nq-value-{group.slug}-{season.key}.csv"
+    return Response(
+        body, mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --------------------------------------------------------------------------- sections
+
+@dashboard_section(order=15)
+def dashboard_rate_card(user):
+    """Meetups waiting for my rating (1 query), drawn once per what it shows."""
+    waiting = tuple(m for m, rated in services.pending_ratings(user.id, utcnow()) if not rated)
+    if not waiting:
+        return None
+    relative = tuple(fmt_relative(m.ends_at) for m in waiting)
+    return KeptSection("ratings/_dashboard_rate.html", ("rate_card", waiting, relative),
+                       lambda: {"rate_meetups": waiting})
+
+
+@dashboard_section(order=40)
+def dashboard_connections_card(user):
+    """My connections, deep relationships and introductions waiting for me (1 query)."""
+    summary = kept_for_page(f"connections:{user.id}", lambda: connection_summary(user.id))
+    if not summary.connections and not summary.awaiting:
+        return None
+    return "ratings/_dashboard_connections.html", {
+        "connection_total": summary.connections, "deep_total": summary.deep, "pending_intros": summary.awaiting,
+    }
+
+
+@meetup_page_section(order=30)
+def meetup_rate_button(meetup: Meetup, membership: Membership | None, rsvp: RSVP | None):
+    """'Rate this meetup' for attendees while the window is open."""
+    if rsvp is None or membership is None:
+        return None
+    now = utcnow()
+    if services.window_state(meetup, now) != "open":
+        return None
+    attended = rsvp.checked_in_at is not None if meetup.attendance_taken else rsvp.response == "going"
+    if not attended:
+        return None
+    rated = services.rating_of(meetup.id, rsvp.user_id) is not None
+    return "ratings/_meetup_section.html", {
+        "rate_meetup": meetup, "rate_group_slug": meetup.group.slug, "rated": rated,
+        "rate_closes": services.window_closes(meetup),
+    }
+
+
+@admin_home_section(order=30)
+def admin_value_tile(group: Group):
+    """The current season's verdict and rating response rate."""
+    now = utcnow()
+    season = services.current_group_season(group, now)
+    return KeptSection(
+        "ratings/_admin_section.html", ("value_tile", group.id, season.key, services.season_fingerprint(group, now)),
+        lambda: {"value_report": services.value_report(group, season, now), "value_group": group},
+    )
+
+
+# --------------------------------------------------------------------------- tick
+
+@tick_task
+def rating_requests(now) -> int:
+    """Rating requests when a meetup ends, one reminder 3 days later (deduped)."""
+    return services.queue_rating_requests(now)
+
+
+# --------------------------------------------------------------------------- GDPR
+
+@export_section("ratings")
+def export_ratings(user) -> dict:
+    """My ratings, clicks, outcomes and introductions, for the data export."""
+    return services.export_member_data(user.id)
+
+
+@on_delete_account
+def forget_ratings(user) -> None:
+    services.forget_member(user.id)
