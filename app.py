@@ -11,6 +11,7 @@ from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 import config as config_module
+from common import cache
 from common.db import init_idle_ping, init_transactions
 from common.formatting import init_formatting
 from common.templating import init_templating
@@ -59,9 +60,10 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     init_request_plumbing(app)
     init_error_handlers(app)
     init_formatting(app)
+    cache.configure(app.config["PAGE_CACHE"], app.config["CACHE_SIZE"], app.config["CACHE_URL"])
     init_templating(app)
     register_models()
-    from groups.versions import track_writes
+    from common.versions import track_writes
 
     track_writes()
     register_blueprints(app)

@@ -32,6 +32,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'nq.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Kept read models and their HTML (common.cache): NQ_PAGE_CACHE=0 turns every kind off;
+    # NQ_CACHE_URL=redis://… shares them between workers (default: per worker in memory).
+    PAGE_CACHE = os.environ.get("NQ_PAGE_CACHE", "1") not in ("0", "false", "no", "off")
+    CACHE_URL = os.environ.get("NQ_CACHE_URL") or None
+    CACHE_SIZE = int(os.environ.get("NQ_CACHE_SIZE", "5000"))
     DB_IDLE_PING_SECONDS = 10.0  # a pooled connection idle longer is pinged before use (common.db)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 

@@ -19,6 +19,7 @@ from flask import Flask, url_for
 from sqlalchemy import func, insert, select, text
 
 from common.db import utcnow
+from common.versions import EVERY_GROUP
 from extensions import db
 from groups.models import Group, Membership
 from meetups.models import RSVP, Meetup
@@ -53,7 +54,7 @@ def _chunks(rows: list[dict], size: int = CHUNK) -> Iterable[list[dict]]:
 
 def _bulk(model, rows: list[dict]) -> None:
     for chunk in _chunks(rows):
-        db.session.execute(insert(model.__table__), chunk)
+        db.session.execute(insert(model.__table__).execution_options(nq_group=EVERY_GROUP), chunk)
 
 
 def _fix_sequences(models) -> None:

@@ -21,9 +21,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from common import versions
 from common.db import UTCDateTime, utcnow
 from extensions import db
 
@@ -232,3 +234,17 @@ class GroupBilling(Model):
     grace_days: Mapped[int] = mapped_column(Integer, default=14)
     included_text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# Data versions (common.versions): payments show on the host's pages and the dashboard.
+def _groups_of_payments(payment_ids: set):
+    return select(Payment.group_id).where(Payment.id.in_(payment_ids))
+
+
+versions.track(Payment)
+versions.track(GroupBilling)
+versions.track(Invoice)
+for _model in (PaymentSeat, Refund):
+    versions.track(_model, "payment_id", _groups_of_payments)
+versions.exempt(ProviderEvent, "the webhook log; the payment it changes raises its group")
+versions.exempt(InvoiceCounter, "the next invoice number; no page shows it")

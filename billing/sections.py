@@ -1,61 +1,73 @@
-"""Cards on shared pages: "Pay membership" on the dashboard, a payments tile on the host home."""
+"""Cards on shared pages: "Pay membership" on the dashboard and the group page, a payments tile on the host home.
+
+Each card is drawn from a read model of its own (``common.cache.read_model``).
+"""
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
+from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 
 from billing.models import Payment, PaymentSeat
 from billing.seasons import current_season, season_due
 from billing.services import hold_key
-from common.cache import kept, page_key
+from common.cache import read_model
 from common.db import read_rows, utcnow
-from common.sections import KeptSection, Section, admin_home_section, dashboard_section, group_page_section
+from common.sections import admin_home_section, dashboard_section, group_page_section
+from common.templating import render
 from extensions import db
 from groups.models import Group, Membership
-from groups.services import my_memberships
+from groups.pages import GroupAt, MyGroups, MyMembership, group_at
 
 
-@dashboard_section(order=5)
-def pay_membership_card(user: Any) -> Section:
-    """Lapsed and renewing memberships, and checkouts in progress: a card with pay links.
-
-    On the dashboard it is drawn once per page key (the data versions of the
-    user's groups, which their memberships and payments raise) and day."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    today = utcnow().date()
-    key = page_key()
-    if key is not None:
-        return KeptSection("billing/_dashboard_card.html", ("pay_card", *key, today),
-                           lambda: _pay_card_context(user, today))
-    context = _pay_card_context(user, today)
-    return None if context is None else ("billing/_dashboard_card.html", context)
+class PayItem(NamedTuple):
+    group: GroupAt
+    season: Any
+    status: str
+    pending: bool
 
 
-def _pay_card_context(user: Any, today) -> dict[str, Any] | None:
-    memberships = [m for m in my_memberships(user.id) if m.status in ("approved", "active", "lapsed")]
-    due = []
-    for membership in memberships:
-        season = season_due(membership.group, membership, today)
-        if season is not None:
-            due.append((membership, season, hold_key(membership.id, season)))
-    if not due:
-        return None
-    keys = tuple(key for _m, _s, key in due)
-    held = dict(db.session.execute(
+class PayCard(NamedTuple):
+    pay_items: tuple[PayItem, ...]
+
+
+def _held(keys: tuple) -> dict[str, str]:
+    """Payment status of each held seat (1 query)."""
+    return dict(db.session.execute(
         select(PaymentSeat.hold_key, Payment.status)
         .join(Payment, Payment.id == PaymentSeat.payment_id)
         .where(PaymentSeat.hold_key.in_(keys))
     ).all())
+
+
+@read_model
+def pay_items(user_id: int, memberships: tuple[MyMembership, ...], today: date) -> tuple[PayItem, ...]:
+    """Lapsed and renewing memberships, and checkouts in progress (1 query, if any is due)."""
+    due = []
+    for membership in memberships:
+        if membership.status in ("approved", "active", "lapsed"):
+            season = season_due(membership.group, membership, today)  # type: ignore[arg-type]
+            if season is not None:
+                due.append((membership, season, hold_key(membership.id, season)))
+    if not due:
+        return ()
+    held = _held(tuple(key for _m, _s, key in due))
     # "Approved, awaiting payment" without a payment is already on the dashboard's attention list.
-    items = [
-        {"group": m.group, "season": season, "membership": m, "pending": held.get(key) == "pending"}
+    return tuple(
+        PayItem(m.group, season, m.status, held.get(key) == "pending")
         for m, season, key in due
         if held.get(key) == "pending" or (held.get(key) is None and m.status != "approved")
-    ]
-    return {"pay_items": items} if items else None
+    )
+
+
+@dashboard_section(order=5)
+def pay_membership_card(user: Any, groups: MyGroups) -> Markup | None:
+    """A card with pay links; read again when a group's version or the day changes."""
+    items = pay_items(user.id, groups.memberships, utcnow().date()) if groups.memberships else ()
+    return render("billing/_dashboard_card.html", PayCard(items)) if items else None
 
 
 @lru_cache(maxsize=1)
@@ -68,44 +80,56 @@ def _season_payments_statement():
     )
 
 
-@admin_home_section(order=40)
-def payments_tile(group: Group) -> Section:
-    """Paid, outstanding and disputed payments of the current season."""
-    if group.fee_minor <= 0:
-        return None
-    season = current_season(group, utcnow().date())
-    key = ("payments_tile", group.id, group.data_version, season[0])
-    return KeptSection("billing/_admin_tile.html", key, lambda: _payments_tile_context(group, season))
+class PaymentsTile(NamedTuple):
+    billing_group: GroupAt
+    paid_minor: int
+    pending_count: int
+    pending_minor: int
+    disputed_count: int
 
 
-def _payments_tile_context(group: Group, season) -> dict[str, Any]:
-    rows = read_rows(_season_payments_statement(), {"gid": group.id, "season": season[0]}).all()
+@read_model
+def payments_tile_of(group: GroupAt, season_start: date) -> PaymentsTile:
+    """Paid, outstanding and disputed payments of the season (1 query)."""
+    rows = read_rows(_season_payments_statement(), {"gid": group.id, "season": season_start}).all()
     counts = {status: (n, total, disputed) for status, n, total, disputed in rows}
     paid = sum(counts.get(s, (0, 0, 0))[1] for s in ("paid", "partially_refunded"))
     pending = counts.get("pending", (0, 0, 0))
     disputed = sum(d for _n, _t, d in counts.values())
-    return {
-        "billing_group": group, "billing_season": season, "paid_minor": paid,
-        "pending_count": pending[0], "pending_minor": pending[1], "disputed_count": disputed,
-    }
+    return PaymentsTile(group, paid, pending[0], pending[1], disputed)
+
+
+@admin_home_section(order=40)
+def payments_tile(group: Group) -> Markup | None:
+    """Paid, outstanding and disputed payments of the current season."""
+    if group.fee_minor <= 0:
+        return None
+    season = current_season(group, utcnow().date())
+    return render("billing/_admin_tile.html", payments_tile_of(group_at(group), season[0]))
+
+
+class RenewCard(NamedTuple):
+    renew_group: GroupAt
+    renew_season: Any
+    renew_lapsed: bool
+    renew_pending: bool
+
+
+@read_model
+def held_seat_status(group: GroupAt, key: str) -> str | None:
+    return _held((key,)).get(key)
 
 
 @group_page_section(order=5)
-def renew_membership_card(group: Group, membership: Membership | None) -> Section:
+def renew_membership_card(group: Group, membership: Membership | None) -> Markup | None:
     """Lapsed members and members in the renewal window get a pay card on the group page."""
     if membership is None or membership.status not in ("lapsed", "active"):
         return None
     season = season_due(group, membership, utcnow().date())
     if season is None:
         return None
-    key = hold_key(membership.id, season)
-    holder = kept(("held_seat", group.id, group.data_version, key), lambda: db.session.scalars(
-        select(Payment.status).join(PaymentSeat, PaymentSeat.payment_id == Payment.id)
-        .where(PaymentSeat.hold_key == key)
-    ).first())
+    at = group_at(group)
+    holder = held_seat_status(at, hold_key(membership.id, season))
     if holder not in (None, "pending"):
         return None
-    return "billing/_group_card.html", {
-        "renew_group": group, "renew_season": season, "renew_lapsed": membership.status == "lapsed",
-        "renew_pending": holder == "pending",
-    }
+    return render("billing/_group_card.html", RenewCard(at, season, membership.status == "lapsed", holder == "pending"))

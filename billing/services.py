@@ -117,6 +117,11 @@ def create_payment(req: CheckoutRequest, *, status: str = "pending", provider: s
     return payment
 
 
+def group_of_payment(payment_id: int):
+    """The payment's group, for a bulk statement's ``nq_group`` (common.versions)."""
+    return select(Payment.group_id).where(Payment.id == payment_id)
+
+
 def seats_of(payment_id: int) -> list[PaymentSeat]:
     return list(db.session.scalars(
         select(PaymentSeat).where(PaymentSeat.payment_id == payment_id).order_by(PaymentSeat.id)
@@ -139,7 +144,7 @@ def _activate_seats(payment: Payment, now: datetime) -> None:
             ),
             joined_at=case((Membership.joined_at.is_(None), now), else_=Membership.joined_at),
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, nq_group=payment.group_id)
     )
     for membership in db.session.scalars(select(Membership).where(Membership.id.in_(membership_ids))):
         db.session.refresh(membership)
@@ -162,7 +167,7 @@ def confirm_payment(
         values["charge_id"] = charge_id
     result = db.session.execute(
         update(Payment).where(Payment.id == payment_id, Payment.status == "pending").values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, nq_group=group_of_payment(payment_id))
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
@@ -181,13 +186,13 @@ def close_payment(payment_id: int, status: str, *, now: datetime | None = None) 
     result = db.session.execute(
         update(Payment).where(Payment.id == payment_id, Payment.status == "pending")
         .values(status=status, closed_at=now or utcnow())
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, nq_group=group_of_payment(payment_id))
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
     db.session.execute(
         update(PaymentSeat).where(PaymentSeat.payment_id == payment_id).values(hold_key=None)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, nq_group=group_of_payment(payment_id))
     )
     payment = db.session.get(Payment, payment_id)
     if payment is not None:
@@ -214,7 +219,7 @@ def record_refund(
             refunded_minor=new_total,
             status=case((new_total >= Payment.amount_minor, "refunded"), else_="partially_refunded"),
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, nq_group=payment.group_id)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise BillingError(_("This payment cannot be refunded by that amount."))

@@ -1,137 +1,171 @@
-"""What a page read, kept per worker under the data versions it was read at.
+"""The one cache: read models and their HTML, kept under keys made of their inputs.
 
-A key names every version its value depends on (``Group.data_version``, see
-``groups.versions``), so a write makes a new key rather than a stale entry.
-Values are plain data (tuples, named tuples), never ORM objects: those are
-rebuilt per request from kept columns (``kept_objects``).
+A **read model** is a function of an area's ``pages.py`` decorated with
+``@read_model``. It takes plain values (ids, a group's data version, the
+viewer's standing, a day) and returns a frozen value of plain data (a
+NamedTuple or a frozen dataclass). Its key is its name and its arguments,
+so nobody writes a key by hand, and a value can only depend on what the key
+names: a write raises the data version (``common.versions``), which makes a
+new key rather than a stale entry; the clock enters as an argument (a day, a
+phase, an "in 3 days" text).
 
-Reads that depend on the clock say until when they hold (``until``): a list
-of upcoming meetups holds until the first of them ends. A value read in a
-transaction that has written is read afresh and not kept: it may never be
-committed, and the kept values do not show the request's own writes.
+``common.templating.render`` keeps the HTML of a template drawn from one such
+value, under the template and the value itself.
+
+Nothing is kept, or read from the cache, while the request's transaction has
+written: what it reads may never be committed. ``NQ_PAGE_CACHE=0`` turns
+every kind of keeping off. The default store is per worker in memory (least
+recently used out first, ``NQ_CACHE_SIZE`` entries); ``NQ_CACHE_URL`` names
+a shared one (``redis://…``, through cachelib).
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from copy import deepcopy
-from datetime import datetime
-from typing import Any, TypeVar
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import wraps
+from typing import Any, Protocol, TypeVar
 
-from common.db import attach_loaded, utcnow
+from common.versions import has_uncommitted_writes
 
 T = TypeVar("T")
-# Entries are small reads and pages of about 10 KB (keyed partly by HTML of the
-# same size): 5,000 of them stay well under 200 MB per worker.
-MAX_ENTRIES = 5_000
+_MISSING = object()
 
-_entries: OrderedDict[tuple, tuple[Any, datetime | None]] = OrderedDict()
+
+class Store(Protocol):
+    def get(self, key: Any) -> Any: ...
+    def set(self, key: Any, value: Any) -> Any: ...
+    def clear(self) -> Any: ...
+
+
+class MemoryStore:
+    """Per worker, least recently used out first. Values are frozen, so they
+    are shared as they are (cachelib's SimpleCache pickles every value and
+    sorts the whole cache on each insert once full)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        value = self._entries.get(key, _MISSING)
+        if value is not _MISSING:
+            self._entries.move_to_end(key)
+        return value
+
+    def set(self, key: Any, value: Any) -> None:
+        self._entries[key] = value
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class SharedStore:
+    """A cachelib cache shared by every worker: keys become digests of their
+    text (``repr`` of plain values is the same in every process)."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+
+    @staticmethod
+    def _digest(key: Any) -> str:
+        return "nq:" + hashlib.sha256(repr(key).encode()).hexdigest()
+
+    def get(self, key: Any) -> Any:
+        value = self.backend.get(self._digest(key))
+        return _MISSING if value is None else value
+
+    def set(self, key: Any, value: Any) -> None:
+        self.backend.set(self._digest(key), value, timeout=24 * 3600)
+
+    def clear(self) -> None:
+        self.backend.clear()
+
+
+_store: Store = MemoryStore(5_000)
+_enabled = True
 _lock = threading.Lock()
 
 
-def kept(key: tuple, read: Callable[[], T], until: Callable[[T], datetime | None] | None = None) -> T:
-    """The value kept under ``key``, else ``read()`` (kept unless the session wrote).
+def configure(enabled: bool, size: int = 5_000, url: str | None = None) -> None:
+    """Set up the cache for this process (``create_app``)."""
+    global _store, _enabled
+    _enabled = enabled
+    if url:
+        from cachelib import RedisCache
+        from redis import Redis
 
-    ``until(value)``: the moment the value stops being true by the clock alone
-    (None: only a new version ends it).
-    """
-    if _session_wrote():  # the request's own writes are not in any kept value
-        return read()
-    with _lock:
-        entry = _entries.get(key)
-        if entry is not None:
-            value, expires = entry
-            if expires is None or utcnow() < expires:
-                _entries.move_to_end(key)
-                return value
-    value = read()
-    if _session_wrote():  # read() flushed a write: its result may never be committed
-        return value
-    expires = until(value) if until is not None else None
-    with _lock:
-        _entries[key] = (value, expires)
-        if len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return value
+        _store = SharedStore(RedisCache(host=Redis.from_url(url), key_prefix=""))
+    else:
+        _store = MemoryStore(size)
 
 
-def kept_objects(key: tuple | None, read: Callable[[], list], *models) -> list[tuple]:
-    """Rows of ORM objects read once and rebuilt from their kept columns later.
-
-    ``read()`` returns rows (tuples) of objects of ``models``, a row's object
-    possibly None (an outer join). What is kept is their column values; each
-    request gets persistent objects of its own session
-    (``common.db.attach_loaded``), lazy relationships and all.
-    """
-    from sqlalchemy import inspect
-
-    if key is None:  # nothing to key it by: read for this request only
-        return [tuple(row) for row in read()]
-    keys = [tuple(attribute.key for attribute in inspect(model).column_attrs) for model in models]
-    rows = kept(key, lambda: tuple(
-        tuple(None if obj is None else tuple(getattr(obj, k) for k in names) for obj, names in zip(row, keys, strict=True))
-        for row in read()
-    ))
-    # JSON values are lists and dicts: each request gets copies it may change.
-    attached = [
-        tuple(None if values is None else attach_loaded(model, {
-            k: deepcopy(v) if isinstance(v, list | dict) else v for k, v in zip(names, values, strict=True)
-        }) for model, names, values in zip(models, keys, row, strict=True))
-        for row in rows
-    ]
-    for row in attached:
-        _link(row)
-    return attached
-
-
-def _link(row: tuple) -> None:
-    """Objects of one row refer to each other as the query loaded them (and
-    the session, which holds objects weakly, keeps them as long as the row)."""
-    from sqlalchemy import inspect
-    from sqlalchemy.orm import MANYTOONE
-    from sqlalchemy.orm.attributes import set_committed_value
-
-    for obj in row:
-        if obj is None:
-            continue
-        for relationship in inspect(type(obj)).relationships:
-            if relationship.direction is not MANYTOONE:
-                continue
-            for other in row:
-                if isinstance(other, relationship.mapper.class_) and all(
-                    getattr(obj, local.key) == getattr(other, remote.key)
-                    for local, remote in relationship.local_remote_pairs
-                ):
-                    set_committed_value(obj, relationship.key, other)
-
-
-def page_key() -> tuple | None:
-    """The key of everything the current page reads, if its view set one
-    (``g.nq_page_key``: the dashboard's is the user with the versions of their groups)."""
-    from flask import g, has_request_context
-
-    return g.get("nq_page_key") if has_request_context() else None
-
-
-def kept_for_page(name: str, read: Callable[[], T], until: Callable[[T], datetime | None] | None = None) -> T:
-    """``kept`` under the page's key (``page_key``); read afresh when there is none."""
-    key = page_key()
-    return read() if key is None else kept((name, *key), read, until)
-
-
-def earliest(times) -> datetime | None:
-    """The first of some moments (None when there are none): an ``until`` helper."""
-    return min(times, default=None)
+def enabled() -> bool:
+    return _enabled
 
 
 def clear() -> None:
     with _lock:
-        _entries.clear()
+        _store.clear()
 
 
-def _session_wrote() -> bool:
+def keep(key: tuple, build: Callable[[], T]) -> T:
+    """The value kept under ``key`` (plain values only), else ``build()``, kept."""
+    if not _enabled or _request_wrote():
+        return build()
+    with _lock:
+        value = _store.get(key)
+    if value is not _MISSING:
+        return value
+    check_plain(key)
+    value = build()
+    if _request_wrote():  # build() flushed a write: its result may never be committed
+        return value
+    with _lock:
+        _store.set(key, value)
+    return value
+
+
+def read_model(builder: Callable[..., T]) -> Callable[..., T]:
+    """Keep ``builder``'s values under its name and its (plain) arguments."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+
+    @wraps(builder)
+    def kept(*args: Any) -> T:
+        return keep((name, *args), lambda: builder(*args))
+
+    kept.build = builder  # type: ignore[attr-defined]  # the uncached builder, for tests
+    return kept
+
+
+PLAIN_TYPES = (str, int, float, bool, type(None), date, datetime, timedelta, Decimal)
+
+
+def check_plain(value: Any) -> None:
+    """Refuse anything but plain data in a key: an ORM object, a dict or a set
+    would make a key that names less than its value shows (or never matches)."""
+    if isinstance(value, PLAIN_TYPES):
+        return
+    if isinstance(value, tuple):
+        for item in value:
+            check_plain(item)
+        return
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            raise TypeError(f"{type(value).__name__} must be a frozen dataclass to be part of a key")
+        for field in dataclasses.fields(value):
+            check_plain(getattr(value, field.name))
+        return
+    raise TypeError(f"{type(value).__name__} is not plain data and cannot be part of a cache key")
+
+
+def _request_wrote() -> bool:
     from extensions import db
-    from groups.versions import has_uncommitted_writes
 
     return has_uncommitted_writes(db.session())

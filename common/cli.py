@@ -62,9 +62,9 @@ def register_commands(app: Flask) -> None:
     def bump_versions() -> None:
         """Raise every group's data version: workers recompute what they keep.
         Run it after changing data outside NQ (a database console, a script)."""
-        from groups.versions import bump_all_statement
+        from common.versions import EVERY_GROUP, bump_statement
 
-        db.session.execute(bump_all_statement())
+        db.session.execute(bump_statement(EVERY_GROUP))
         db.session.commit()
         click.echo("Every group's data version is raised.")
 

@@ -1,22 +1,23 @@
 """Template globals shared by every page (navigation, status words)."""
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
+import dataclasses
+import hashlib
+import hmac
 from functools import lru_cache
 from time import monotonic
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app, g, render_template, request, session, url_for
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
+from common.cache import keep
 from common.formatting import locale_code
-from extensions import db
 
 STATUS_LABELS = {
     "applied": _l("Applied"),
@@ -90,76 +91,106 @@ class HostedGroup(NamedTuple):
     name: str
 
 
-def hosted_groups() -> list:
-    """Groups the current user hosts (one query per request, cached on g)."""
-    if not current_user.is_authenticated:
-        return []
-    if "hosted_groups" not in g:
-        from groups.models import HOST_ROLES, Group, Membership
-
-        g.hosted_groups = db.session.execute(
-            select(Group.slug, Group.name)
-            .join(Membership, Membership.group_id == Group.id)
-            .where(
-                Membership.user_id == current_user.id,
-                Membership.role.in_(HOST_ROLES),
-                Membership.status == "active",
-            )
-            .order_by(Group.name)
-        ).all()
-    return g.hosted_groups
+def hosted_groups() -> tuple[HostedGroup, ...]:
+    """Groups the current user hosts, as the user query brought them (members.auth)."""
+    return tuple(g.get("hosted_groups", ())) if current_user.is_authenticated else ()
 
 
-# Stands in for the CSRF token in a kept fragment: the token is per session and
-# is put in on every request. Random per process, so no text can imitate it.
-CSRF_PLACEHOLDER = secrets.token_hex(16)
+# Kept HTML -------------------------------------------------------------------
+#
+# A kept part of a page is drawn from one read model (common.cache) by a
+# template that is given that value and nothing else: the environment it is
+# drawn in has no request, session, g, current_user or flashed messages, and
+# an undefined name is an error, so a template cannot show what its key does
+# not name. What belongs to the request is put in afterwards, where the kept
+# HTML holds a slot for it: this session's CSRF token, the top bar, the
+# flashed messages.
+
+BLOCKED_GLOBALS = frozenset({
+    "request", "session", "g", "current_user", "config", "get_flashed_messages", "hosted_groups", "photo_url",
+})
+BLOCKED_FILTERS = frozenset({"relative"})  # the clock: kept parts are given their relative texts
 
 
-def render_kept(template: str, **context) -> Markup:
-    """A fragment that is a pure function of ``context`` (hashable values),
-    rendered once per worker and then reused.
-
-    The application, its mount point and the locale are part of the key (the
-    fragment's links and words depend on them); a form in it writes
-    ``csrf_placeholder`` where this session's token goes.
-    """
-    return _with_csrf(_render_kept(template, current_app.name, request.script_root, locale_code(), **context))
+def _slot(app: Flask, name: str) -> str:
+    """A marker no text can imitate (it depends on the secret key), the same in every worker."""
+    secret = str(app.config.get("SECRET_KEY", "")).encode()
+    return "nq-" + hmac.new(secret, name.encode(), hashlib.sha256).hexdigest()[:24]
 
 
-def render_keyed(template: str, key: tuple, context: Callable[[], dict]) -> Markup:
-    """A part of a page rendered once per worker for ``key`` and then reused.
-
-    ``key`` must name every input the part shows: the data versions it was
-    read at (``Group.data_version``), the viewer's state, the HTML of the
-    sections inside it. ``context()`` is called only when the part is
-    rendered; None from it means the part shows nothing (kept as "").
-    Kept in ``common.cache`` (not kept when the request wrote).
-    """
-    from common.cache import kept
-
-    def render() -> str:
-        values = context()
-        return "" if values is None else _render_keeping(template, values)
-
-    full_key = ("render", template, current_app.name, request.script_root, locale_code(), *key)
-    return _with_csrf(kept(full_key, render))
+class Slots(NamedTuple):
+    csrf: str
+    topbar: str
+    flashes: str
 
 
-def render_page(template: str, key: tuple, **context) -> str:
-    """A whole page kept like ``render_keyed``, for a page whose parts are
-    keyed already: ``key`` names what its template shows around them (the
-    body's HTML, the data versions its title comes from); the top bar's HTML
-    is added to it. A page with a flashed message is drawn afresh, as showing
-    the message takes it out of the session."""
-    if session.get("_flashes"):
-        return render_template(template, **context)
-    return render_keyed(template, ("page", *key, topbar()), lambda: context)
+def _slots() -> Slots:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    slots = app.extensions.get("nq_slots")
+    if slots is None:
+        slots = app.extensions["nq_slots"] = Slots(_slot(app, "csrf"), _slot(app, "topbar"), _slot(app, "flashes"))
+    return slots
 
 
-def _with_csrf(html: str) -> Markup:
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, session_csrf_token())
+def _kept_env(app: Flask) -> Environment:
+    """The environment kept parts are drawn in (made on first use, after every
+    blueprint has added its globals)."""
+    env = app.extensions.get("nq_kept_env")
+    if env is None:
+        slots = _slots()
+        env = app.jinja_env.overlay(undefined=StrictUndefined)
+        env.globals = {k: v for k, v in app.jinja_env.globals.items() if k not in BLOCKED_GLOBALS}
+        env.globals.update(
+            csrf_token=lambda: slots.csrf, csrf_placeholder=slots.csrf,
+            topbar=lambda: Markup(slots.topbar), flashes=lambda: Markup(slots.flashes),  # noqa: S704
+        )
+        env.filters = {k: v for k, v in app.jinja_env.filters.items() if k not in BLOCKED_FILTERS}
+        app.extensions["nq_kept_env"] = env
+    return env
+
+
+def fields_of(model: Any) -> dict[str, Any]:
+    """A read model's fields: a NamedTuple's or a frozen dataclass's."""
+    if hasattr(model, "_asdict"):
+        return model._asdict()
+    if dataclasses.is_dataclass(model) and not isinstance(model, type):
+        return {field.name: getattr(model, field.name) for field in dataclasses.fields(model)}
+    raise TypeError(f"{type(model).__name__} is not a read model (a NamedTuple or a frozen dataclass)")
+
+
+def render(template: str, model: Any) -> Markup:
+    """The HTML of ``template`` drawn from ``model``'s fields alone, kept under
+    the template, the locale, the mount point and the value itself.
+
+    It holds slots for the request's own parts (the top bar, the flashed
+    messages, the session's CSRF token), which are put in as the response
+    leaves (``fill_request_parts``), so a part can sit inside another."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    locale = locale_code()
+
+    def draw() -> Markup:
+        html = _kept_env(app).get_template(template).render(current_locale=locale, **fields_of(model))
+        return Markup(html)  # noqa: S704 (autoescaped template output)
+
+    return keep(("html", template, locale, request.script_root, model), draw)
+
+
+def fill_request_parts(html: str) -> Markup:
+    slots = _slots()
+    if slots.topbar in html:
+        html = html.replace(slots.topbar, topbar())
+    if slots.flashes in html:
+        html = html.replace(slots.flashes, flashes())
+    if slots.csrf in html:
+        html = html.replace(slots.csrf, session_csrf_token())
     return Markup(html)  # noqa: S704 (autoescaped template output)
+
+
+def flashes() -> Markup:
+    """This request's flashed messages (taken out of the session by showing them)."""
+    if not session.get("_flashes"):
+        return Markup("")
+    return Markup(render_template("_flashes.html"))  # noqa: S704 (autoescaped template output)
 
 
 # Signed CSRF tokens per session token, reused for a while: signing one costs
@@ -185,27 +216,6 @@ def session_csrf_token() -> str:
     return token
 
 
-@lru_cache(maxsize=16384)
-def _render_kept(template: str, app: str, script_root: str, locale: str, **context) -> str:
-    del app, script_root, locale  # the key only: render_template reads them from the request
-    return _render_keeping(template, context)
-
-
-def _render_keeping(template: str, context: dict) -> str:
-    """Render with the CSRF placeholder where forms put this session's token."""
-    outer = g.get("nq_keeping", False)
-    g.nq_keeping = True
-    try:
-        return render_template(template, csrf_placeholder=CSRF_PLACEHOLDER, **context)
-    finally:
-        g.nq_keeping = outer
-
-
-def csrf_token() -> str:
-    """The template global: this session's token, or the placeholder inside a kept part."""
-    return CSRF_PLACEHOLDER if g.get("nq_keeping", False) else session_csrf_token()
-
-
 class TopBar(NamedTuple):
     """Everything the top bar shows: the bar is a pure function of these."""
 
@@ -219,24 +229,24 @@ class TopBar(NamedTuple):
     hosted: tuple[HostedGroup, ...] = ()
 
 
+class _TopBarModel(NamedTuple):
+    bar: TopBar
+
+
 def topbar() -> Markup:
-    """The top bar, rendered once per distinct TopBar and then reused.
-
-    It is on every page, and rendering it (a dozen links and strings) costs
-    more than many a page's own content.
-    """
-    from members.views import photo_url_for
-
+    """The top bar of this request's viewer, kept per distinct TopBar."""
     user = current_user._get_current_object()
     admin_slug = (request.view_args or {}).get("slug") if request.blueprint == "group_admin" else None
     bar = TopBar(request.endpoint, admin_slug, user.is_authenticated)
     if bar.signed_in:
         name = user.name or ""
+        photo = g.get("my_photo_filename")
         bar = bar._replace(
             first_name=name.split()[0] if name.split() else "", email=user.email, initials=user.initials,
-            photo=photo_url_for(user.id, g.get("my_photo_filename")), hosted=tuple(hosted_groups()),
+            photo=url_for("members.photo", user_id=user.id, v=photo[:8]) if photo else None,
+            hosted=tuple(hosted_groups()),
         )
-    return render_kept("_topbar.html", bar=bar)
+    return render("_topbar.html", _TopBarModel(bar))
 
 
 # url_for for templates, remembered per worker: a page builds two dozen links,
@@ -299,10 +309,19 @@ def init_templating(app: Flask) -> None:
         topbar=topbar,
         nav_links=nav_links,
         url_for=template_url_for,
-        csrf_token=csrf_token,
-        render_kept=render_kept,
+        csrf_token=session_csrf_token,
+        flashes=flashes,
+        render=render,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.after_request
+    def _fill_request_parts(response):
+        if response.mimetype == "text/html" and not response.direct_passthrough and not response.is_streamed:
+            html = response.get_data(as_text=True)
+            if any(slot in html for slot in _slots()):
+                response.set_data(fill_request_parts(html))
+        return response
 
     @app.context_processor
     def _request_globals() -> dict:

@@ -4,20 +4,33 @@ Every view loads the group with ``load_group(slug, require="host")`` first.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from typing import NamedTuple
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
-from common.cache import kept, kept_objects
 from common.formatting import fmt_relative
 from common.sections import rendered_sections
-from common.templating import render_keyed, render_page
+from common.templating import render
 from extensions import db, limiter
-from groups import services
+from groups import pages, services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
 from groups.models import Invite, Membership
+from groups.pages import Application, GroupAt
 from groups.permissions import load_group
 from groups.services import MembershipError
 from meetups.services import absence_flags
@@ -51,13 +64,44 @@ MEMBER_VIEWS = {
 }
 
 
+@bp.record_once
+def _admin_globals(state) -> None:
+    state.app.jinja_env.globals["admin_tabs"] = ADMIN_TABS
+
+
+@bp.app_template_global()
 def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+class AdminHead(NamedTuple):
+    slug: str
+    name: str
+    tab: str | None
+
+
+class AdminPage(NamedTuple):
+    """A host admin page kept whole: its group, body and open tab."""
+
+    group: GroupAt
+    body: Markup
+    admin_tab: str | None
+
+
+def admin_tab() -> str | None:
+    """The tab this request's page belongs under."""
+    return TAB_OF.get(request.endpoint or "", request.endpoint)
+
+
+@bp.app_template_global()
+def admin_head(slug: str, name: str, tab: str | None) -> Markup:
+    """The admin pages' heading and tabs (kept per group name and tab)."""
+    return render("groups/admin/_head.html", AdminHead(slug, name, tab))
+
+
 @bp.app_context_processor
 def _admin_helpers() -> dict:
-    return {"has_endpoint": has_endpoint, "admin_tabs": ADMIN_TABS, "admin_tab_of": TAB_OF}
+    return {"admin_tab": admin_tab() if has_request_context() else None}
 
 
 def _membership_in(group_id: int, membership_id: int) -> Membership:
@@ -86,20 +130,10 @@ def _back(default: str, slug: str):
 @bp.route("/groups/<slug>/admin")
 def home(slug: str):
     group, membership = load_group(slug, require="host")
-    key = (group.id, group.data_version)
-    counts = kept(("group_counts", *key), lambda: services.group_counts(group.id))
-    applications = [row[0] for row in kept_objects(
-        ("applications", *key), lambda: [(m,) for m in services.memberships_of_group(group.id, ("applied",))],
-        Membership)]
-    sections = rendered_sections("admin_home", group)
-    # The body shows the group's data (its version), the sections' HTML and,
-    # moving with the clock, when each application came in.
-    applied = tuple(fmt_relative(m.applied_at) for m in applications)
-    body = render_keyed("groups/admin/_home_body.html", ("admin_home", *key, applied, sections), lambda: {
-        "group": group, "counts": counts, "applications": applications, "sections": sections,
-        "audit": kept(("recent_audit", *key), lambda: services.recent_audit_rows(group.id, limit=8)),
-    })
-    return render_page("groups/admin/home.html", (*key, body), group=group, membership=membership, body=body)
+    at = pages.group_at(group)
+    body = render("groups/admin/_home_body.html",
+                pages.admin_home(at, rendered_sections("admin_home", group), fmt_relative))
+    return render("groups/admin/home.html", AdminPage(at, body, admin_tab()))
 
 
 @bp.route("/groups/<slug>/admin/members")
@@ -109,12 +143,13 @@ def members(slug: str):
     if show not in MEMBER_VIEWS:
         show = "current"
     rows = services.memberships_of_group(group.id, MEMBER_VIEWS[show])
+    applications = [(Application.of(m), fmt_relative(m.applied_at)) for m in rows] if show == "applied" else []
     counts = services.group_counts(group.id)
     # The group's absence rule flags members who miss too many meetups.
     absences = absence_flags(group) if show == "current" else {}
     return render_template(
         "groups/admin/members.html", group=group, membership=membership, rows=rows, show=show, counts=counts,
-        absences=absences,
+        absences=absences, applications=applications,
     )
 
 
@@ -214,7 +249,8 @@ def audit(slug: str):
     group, membership = load_group(slug, require="host")
     page_arg = request.args.get("page", "1")
     page = max(int(page_arg), 1) if page_arg.isdigit() else 1
-    entries = services.recent_audit(group.id, limit=AUDIT_PER_PAGE + 1, offset=(page - 1) * AUDIT_PER_PAGE)
+    entries = [(services.AuditLine.of(entry), actor, target) for entry, actor, target
+               in services.recent_audit(group.id, limit=AUDIT_PER_PAGE + 1, offset=(page - 1) * AUDIT_PER_PAGE)]
     return render_template(
         "groups/admin/audit.html",
         group=group, membership=membership, entries=entries[:AUDIT_PER_PAGE],

@@ -1,7 +1,6 @@
 """Groups, memberships and invites."""
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -15,9 +14,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from common import versions
 from common.db import UTCDateTime, utcnow
 from extensions import db
 from members.models import User
@@ -31,10 +32,6 @@ SEAT_STATUSES = ("approved", "active", "lapsed")
 CURRENT_STATUSES = ("active",)
 VISIBILITIES = ("public", "invite")
 JOIN_POLICIES = ("apply", "open")
-
-
-def new_data_version() -> int:
-    return secrets.randbits(48)
 
 
 class Group(db.Model):
@@ -66,9 +63,9 @@ class Group(db.Model):
     absence_months: Mapped[int] = mapped_column(Integer, default=6)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Raised in the transaction of every write that changes what the group's
-    # pages show (groups.versions); per-worker caches key on it. A new group
-    # starts at a random value, so a reused id never meets an old cache entry.
-    data_version: Mapped[int] = mapped_column(BigInteger, default=new_data_version, server_default="0")
+    # pages show (common.versions); kept read models key on it. A new group
+    # starts at the clock's value, so a reused id never meets an old entry.
+    data_version: Mapped[int] = mapped_column(BigInteger, default=versions.next_version_floor, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="group", cascade="all, delete-orphan", lazy="raise"
@@ -132,3 +129,33 @@ class Invite(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     group: Mapped[Group] = relationship(lazy="joined")
+
+
+# Data versions (common.versions): what changes a group's pages raises its version.
+def _groups_of_users(user_ids: set):
+    return select(Membership.group_id).where(Membership.user_id.in_(user_ids))
+
+
+def _groups_of_companies(company_ids: set):
+    from members.models import Profile
+
+    return (select(Membership.group_id).join(Profile, Profile.user_id == Membership.user_id)
+            .where(Profile.company_id.in_(company_ids)))
+
+
+def _register_versions() -> None:
+    from common.audit import AuditEntry
+    from members.models import Company, Profile
+
+    versions.version_table(Group.__table__, Group.__table__.c.id, Group.__table__.c.data_version)
+    versions.track(Group, "id")
+    versions.track(Membership)
+    versions.track(Invite)
+    versions.track(AuditEntry)  # the host overview lists recent entries
+    # Names, photos and employers show on the pages of every group the person is in.
+    versions.track(User, "id", _groups_of_users)
+    versions.track(Profile, "user_id", _groups_of_users)
+    versions.track(Company, "id", _groups_of_companies)
+
+
+_register_versions()

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, exists, func, select, update
 from sqlalchemy.orm import aliased, lazyload
 
 from common.audit import AuditEntry, record_audit
-from common.cache import kept, kept_objects, page_key
 from common.db import read_rows, utcnow
 from common.urls import external_url
 from extensions import db
@@ -108,8 +106,7 @@ def update_group(group: Group, actor: User, **fields: Any) -> list[str]:
     return changed
 
 
-@dataclass
-class GroupCounts:
+class GroupCounts(NamedTuple):
     active: int = 0
     seats: int = 0
     applied: int = 0
@@ -192,19 +189,9 @@ def _host_faces_statement():
     )
 
 
-class GroupPageData(NamedTuple):
-    counts: GroupCounts
-    hosts: tuple[HostFace, ...]
-    preview: tuple[Face, ...]
-
-
-def group_page_data(group: Group) -> GroupPageData:
-    """Counts, hosts and the first faces of the group page, kept per data version (3 queries on a miss)."""
-    return kept(("group_page", group.id, group.data_version), lambda: GroupPageData(
-        group_counts(group.id),
-        tuple(HostFace(*row) for row in read_rows(_host_faces_statement(), {"gid": group.id})),
-        tuple(member_preview(group.id)),
-    ))
+def read_host_faces(group_id: int) -> tuple[HostFace, ...]:
+    """The group's hosts, main host first (1 light query)."""
+    return tuple(HostFace(*row) for row in read_rows(_host_faces_statement(), {"gid": group_id}))
 
 
 # Seats ----------------------------------------------------------------------
@@ -421,6 +408,10 @@ def invite_token(invite: Invite) -> str:
     return make_token("invite", {"iid": invite.id, "email": invite.email})
 
 
+def invite_token_for(invite_id: int, email: str) -> str:
+    return make_token("invite", {"iid": invite_id, "email": email})
+
+
 def invite(group: Group, email: str, actor: User) -> Invite:
     """Invite an address by email with a signed link (valid 30 days, single use)."""
     email = normalise_email(email)
@@ -578,31 +569,11 @@ def group_tags(members: list[Membership]) -> list[str]:
 
 
 def my_memberships(user_id: int) -> list[Membership]:
-    """The user's current and pending memberships with their groups (one query per request).
-
-    Inside a request the list is kept on ``g``: the dashboard and its
-    sections all ask for it.
-    """
-    key = f"memberships_of_{user_id}"
-    if has_request_context() and key in g:
-        return g.get(key)
-    page = page_key()  # the dashboard's: kept per the versions of the user's groups
-    rows = [membership for membership, _group in kept_objects(
-        ("my_memberships", *page) if page is not None and page[:2] == ("dashboard", user_id) else None,
-        lambda: [(m, m.group) for m in db.session.scalars(_my_memberships_statement(), {"uid": user_id}).unique()],
-        Membership, Group,
-    )]
-    if has_request_context():
-        setattr(g, key, rows)
-    return rows
+    """The user's current and pending memberships with their groups (one query)."""
+    return list(db.session.scalars(_my_memberships_statement(), {"uid": user_id}).unique())
 
 
 def my_active_group_ids(user_id: int) -> set[int]:
-    """The groups the user is an active member of; on the dashboard read off
-    its page key (no objects built)."""
-    page = page_key()
-    if page is not None and page[:2] == ("dashboard", user_id):
-        return {group_id for _id, group_id, status, _version in page[2] if status == "active"}
     return {m.group_id for m in my_memberships(user_id) if m.status == "active"}
 
 
@@ -646,26 +617,29 @@ def _recent_audit_statement():
 
 
 class AuditLine(NamedTuple):
-    """An audit entry as the lists show it (plain values: kept per data version)."""
+    """An audit entry as the lists show it."""
 
     created_at: datetime
     action: str
-    detail: dict
+    email: str | None
+    role: str | None
+    fields: tuple[str, ...]
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditLine:
+        detail = entry.detail or {}
+        return cls(entry.created_at, entry.action, detail.get("email"), detail.get("role"),
+                   tuple(detail.get("fields") or ()))
 
 
 def recent_audit_rows(group_id: int, limit: int = 10) -> tuple[tuple[AuditLine, str | None, str | None], ...]:
     """``recent_audit`` as plain values."""
-    return tuple((AuditLine(entry.created_at, entry.action, dict(entry.detail or {})), actor, target)
-                 for entry, actor, target in recent_audit(group_id, limit))
+    return tuple((AuditLine.of(entry), actor, target) for entry, actor, target in recent_audit(group_id, limit))
 
 
 def recent_audit(group_id: int, limit: int = 10, offset: int = 0) -> list[tuple[AuditEntry, str | None, str | None]]:
-    """Audit entries with actor and target names (one query; the statement is built once)."""
-    return list(
-        db.session.execute(
-            _recent_audit_statement(), {"gid": group_id, "limit": limit, "offset": offset}
-        ).all()
-    )
+    """The group's audit entries, newest first, with actor and target names (one query)."""
+    return list(db.session.execute(_recent_audit_statement(), {"gid": group_id, "limit": limit, "offset": offset}))
 
 
 def open_invites(group_id: int) -> list[Invite]:

@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from common.sections import rendered_sections
-from common.templating import render_keyed, render_page
+from common.templating import render
 from extensions import db
-from groups import services
+from groups import pages, services
 from groups.forms import ApplyForm, ConfirmForm, GroupForm
-from groups.permissions import can_manage, load_group
+from groups.permissions import load_group
 from groups.services import MembershipError
 
 bp = Blueprint("groups", __name__)
@@ -51,25 +51,10 @@ def create():
 @bp.route("/groups/<slug>")
 def show(slug: str):
     group, membership = load_group(slug)
-    signed_in = current_user.is_authenticated
-    is_member = membership is not None and membership.status == "active"
-    is_host = can_manage(membership, current_user if signed_in else None)
+    at, viewer = pages.group_at(group), pages.standing(membership, current_user)
     sections = rendered_sections("group_page", group, membership)
-    # Everything the body shows: the group's data (its version), the viewer's
-    # standing in it, and the sections' own HTML.
-    viewer = (signed_in, is_host, membership and (membership.status, membership.role, membership.joined_at))
-    body = render_keyed("groups/_show_body.html", ("group", group.id, group.data_version, viewer, sections),
-                        lambda: _show_context(group, membership, is_member, is_host, sections))
-    return render_page("groups/show.html", (group.id, group.data_version, body), group=group, body=body)
-
-
-def _show_context(group, membership, is_member: bool, is_host: bool, sections) -> dict:
-    data = services.group_page_data(group)
-    return {
-        "group": group, "membership": membership, "counts": data.counts, "hosts": data.hosts,
-        "is_member": is_member, "is_host": is_host, "sections": sections,
-        "preview": data.preview if is_member else (),
-    }
+    body = render("groups/_show_body.html", pages.group_page(at, viewer, sections))
+    return render("groups/show.html", pages.GroupShell(at, body))
 
 
 @bp.route("/groups/<slug>/apply", methods=["GET", "POST"])

@@ -15,31 +15,23 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from common.cache import kept
 from common.db import utcnow
 from common.formatting import fmt_relative
-from common.sections import KeptSection, admin_home_section
-from common.templating import render_kept
+from common.sections import admin_home_section
+from common.templating import render
 from extensions import db
 from groups.models import Group
+from groups.pages import group_at
 from groups.permissions import load_group
-from meetups import services
+from meetups import pages, services
 from meetups.forms import AbsenceRuleForm, AnnouncementForm, MeetupForm, SeasonForm, WalkInForm
 from meetups.models import RSVP, Meetup
+from meetups.permissions import load_meetup
 from meetups.schedule import expand_season, utc_to_local
 
 bp = Blueprint("meetups_admin", __name__)
 
 PAST_SHOWN = 24
-
-
-def _meetup(group: Group, meetup_id: int) -> Meetup:
-    meetup = db.session.scalars(
-        select(Meetup).where(Meetup.id == meetup_id, Meetup.group_id == group.id)
-    ).first()
-    if meetup is None:
-        abort(404)
-    return meetup
 
 
 def _require_csrf() -> None:
@@ -89,8 +81,7 @@ def new(slug: str):
 
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>/edit", methods=["GET", "POST"])
 def edit(slug: str, meetup_id: int):
-    group, membership = load_group(slug, require="host")
-    meetup = _meetup(group, meetup_id)
+    group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     form = MeetupForm(obj=meetup if request.method == "GET" else None)
     if request.method == "GET":
         form.starts_at.data = utc_to_local(meetup.starts_at, group.timezone)
@@ -111,8 +102,7 @@ def edit(slug: str, meetup_id: int):
 
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>/cancel", methods=["POST"])
 def cancel(slug: str, meetup_id: int):
-    group, membership = load_group(slug, require="host")
-    meetup = _meetup(group, meetup_id)
+    group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     _require_csrf()
     try:
         notified = services.cancel_meetup(meetup, actor_id=current_user.id)
@@ -155,8 +145,7 @@ def season(slug: str):
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>")
 def detail(slug: str, meetup_id: int):
     """RSVPs of one meetup: going, waitlist in order, not going, not answered."""
-    group, membership = load_group(slug, require="host")
-    meetup = _meetup(group, meetup_id)
+    group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     return render_template(
         "meetups/admin/detail.html", group=group, membership=membership, meetup=meetup,
         lists=services.rsvp_lists(meetup), unanswered=services.unanswered_members(meetup),
@@ -204,14 +193,17 @@ def attendee_row(user, row, slug: str, meetup_id: int, search: str) -> Markup:
         row is not None and row.checked_in_at is not None, bool(row is not None and row.walk_in),
         row.response if row is not None else None, search,
     )
-    return render_kept("meetups/admin/_attendee_row.html", a=attendee)
+    return render("meetups/admin/_attendee_row.html", AttendeeLine(attendee))
+
+
+class AttendeeLine(NamedTuple):
+    a: Attendee
 
 
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>/attendance")
 def attendance(slug: str, meetup_id: int):
     """The phone-first check-in list: search, one tap per person, walk-ins."""
-    group, membership = load_group(slug, require="host")
-    meetup = _meetup(group, meetup_id)
+    group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     search = request.args.get("q", "")[:80]
     rows = services.attendance_rows(meetup, search)
     present = sum(1 for _user, row in rows if row is not None and row.checked_in_at is not None)
@@ -228,8 +220,7 @@ def attendance(slug: str, meetup_id: int):
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>/attendance/<int:user_id>", methods=["POST"])
 def toggle_attendance(slug: str, meetup_id: int, user_id: int):
     """Check a member in (or undo). Answers JSON to the small JS enhancement, else redirects."""
-    group, membership = load_group(slug, require="host")
-    meetup = _meetup(group, meetup_id)
+    group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     _require_csrf()
     is_member = _is_member_or_rsvp(group.id, meetup.id, user_id)
     if not is_member:
@@ -273,8 +264,7 @@ def _is_member_or_rsvp(group_id: int, meetup_id: int, user_id: int) -> bool:
 
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>/walk-in", methods=["POST"])
 def walk_in(slug: str, meetup_id: int):
-    group, membership = load_group(slug, require="host")
-    meetup = _meetup(group, meetup_id)
+    group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     form = WalkInForm()
     rows = services.attendance_rows(meetup)
     form.user_id.choices = [(user.id, user.name) for user, row in rows if row is None or row.response != "going"]
@@ -297,8 +287,7 @@ def walk_in(slug: str, meetup_id: int):
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>/code")
 def checkin_code(slug: str, meetup_id: int):
     """The self check-in code and QR, big, for a screen at the venue."""
-    group, membership = load_group(slug, require="host")
-    meetup = _meetup(group, meetup_id)
+    group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     if not meetup.checkin_code:
         services.regenerate_checkin_code(meetup)
         db.session.commit()
@@ -314,8 +303,7 @@ def checkin_code(slug: str, meetup_id: int):
 
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>/code", methods=["POST"])
 def new_checkin_code(slug: str, meetup_id: int):
-    group, membership = load_group(slug, require="host")
-    meetup = _meetup(group, meetup_id)
+    group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     _require_csrf()
     services.regenerate_checkin_code(meetup)
     db.session.commit()
@@ -361,21 +349,9 @@ def message(slug: str):
 # Host overview tile -------------------------------------------------------------
 
 @admin_home_section(order=20)
-def attendance_tile(group: Group):
+def attendance_tile(group: Group) -> Markup:
     """Next meetup and attendance over the season as a small bar chart (one query)."""
-    series, next_meetup = kept(
-        ("attendance_overview", group.id, group.data_version),
-        lambda: services.attendance_overview(group.id, utcnow(), limit=8),
-        until=lambda overview: overview[1].ends_at if overview[1] is not None else None,  # the next one ends
-    )
+    at = group_at(group)
+    series, next_meetup = pages.attendance_overview(at, pages.settled_at(at, utcnow()))
     starts = fmt_relative(next_meetup.starts_at) if next_meetup is not None else None
-    return KeptSection(
-        "meetups/_admin_tile.html", ("attendance_tile", group.id, group.data_version, next_meetup, starts),
-        lambda: {
-            # A pure function of its points: drawn once per worker.
-            "attendance_chart": render_kept(
-                "meetups/_attendance_chart.html", series=tuple(series), chart_tz=group.timezone
-            ),
-            "next_meetup": next_meetup, "next_starts": starts, "tile_group": group,
-        },
-    )
+    return render("meetups/_admin_tile.html", pages.AttendanceTile(at, series, next_meetup, starts))

@@ -12,9 +12,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from common import versions
 from common.db import UTCDateTime, utcnow
 from extensions import db
 from groups.models import Group
@@ -86,3 +88,12 @@ class RSVP(db.Model):
 
     meetup: Mapped[Meetup] = relationship(lazy="raise")
     user: Mapped[User] = relationship(lazy="raise")
+
+
+# Data versions (common.versions).
+def _groups_of_meetups(meetup_ids: set):
+    return select(Meetup.group_id).where(Meetup.id.in_(meetup_ids))
+
+
+versions.track(Meetup)
+versions.track(RSVP, "meetup_id", _groups_of_meetups)

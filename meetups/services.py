@@ -639,10 +639,12 @@ def queue_reminders(now: datetime) -> int:
 
 def mark_held(now: datetime) -> int:
     """Scheduled meetups that have ended become "held"."""
+    ended = (Meetup.__table__.c.status == "scheduled", Meetup.__table__.c.ends_at <= now)
+    groups = tuple(db.session.scalars(select(Meetup.group_id).where(*ended).distinct()))
+    if not groups:
+        return 0
     result = db.session.execute(
-        update(Meetup.__table__)
-        .where(Meetup.__table__.c.status == "scheduled", Meetup.__table__.c.ends_at <= now)
-        .values(status="held")
+        update(Meetup.__table__).where(*ended).values(status="held").execution_options(nq_group=groups)
     )
     return result.rowcount or 0
 

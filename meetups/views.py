@@ -5,49 +5,32 @@ commit, the view commits once and redirects (PRG).
 """
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
-from typing import NamedTuple
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import lazyload
 
-from common.cache import earliest, kept, kept_for_page, kept_objects, page_key
-from common.db import read_rows, utcnow
+from common.db import utcnow
 from common.formatting import fmt_relative
-from common.sections import KeptSection, dashboard_section, group_page_section, rendered_sections
-from common.templating import render_kept, render_keyed, render_page
+from common.sections import dashboard_section, group_page_section, rendered_sections
+from common.templating import render
 from common.tick import tick_task
 from extensions import db
-from groups import services as group_services
 from groups.models import Group, Membership
+from groups.pages import MyGroups, group_at, standing
 from groups.permissions import can_manage, can_see_members, load_group
-from groups.services import Face
-from meetups import services
+from meetups import pages, services
 from meetups.calendar import feed_meetups, meetup_ics, user_feed
 from meetups.forms import SelfCheckInForm
 from meetups.models import RSVP, Meetup
-from members.models import Profile, User, new_calendar_token
+from meetups.permissions import load_meetup
+from members.models import User, new_calendar_token
 
 bp = Blueprint("meetups", __name__)
-
-GOING_SHOWN = 60
-
-
-def load_meetup(slug: str, meetup_id: int, require=None) -> tuple[Group, Membership | None, Meetup]:
-    """The group (404/403 as ``load_group``) and its meetup (404 if not in the group)."""
-    group, membership = load_group(slug, require=require)
-    meetup = db.session.scalars(
-        select(Meetup).where(Meetup.id == meetup_id, Meetup.group_id == group.id)
-    ).first()
-    if meetup is None:
-        abort(404)
-    return group, membership, meetup
 
 
 def _my_rsvp(meetup_id: int) -> RSVP | None:
@@ -58,82 +41,20 @@ def _my_rsvp(meetup_id: int) -> RSVP | None:
     ).first()
 
 
-@lru_cache(maxsize=1)
-def _detail_statement():
-    """The meetup of the group, with the user's RSVP if any."""
-    return (
-        select(Meetup, RSVP)
-        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == bindparam("uid")))
-        .where(Meetup.id == bindparam("mid"), Meetup.group_id == bindparam("gid"))
-        # The group is already loaded in this request: no join for it.
-        .options(lazyload(Meetup.group))
-    )
-
-
-@lru_cache(maxsize=2)
-def _faces_statement(went: bool):
-    """Who is going (or, once attendance is taken, who went), first by name."""
-    shown = RSVP.checked_in_at.is_not(None) if went else RSVP.response == "going"
-    return (
-        select(User.id, User.name, Profile.photo_filename)
-        .join(RSVP, RSVP.user_id == User.id)
-        .outerjoin(Profile, Profile.user_id == User.id)
-        .where(RSVP.meetup_id == bindparam("mid"), shown)
-        .order_by(User.name)
-        .limit(GOING_SHOWN)
-    )
-
-
 @bp.route("/groups/<slug>/meetups/<int:meetup_id>")
 def detail(slug: str, meetup_id: int):
     """Details for members; title and date only for everyone else (public groups)."""
     group, membership = load_group(slug)
-    user_id = current_user.id if current_user.is_authenticated else -1
-    params = {"uid": user_id, "mid": meetup_id, "gid": group.id}
-    found = kept_objects(("meetup", group.id, group.data_version, meetup_id, user_id),
-                         lambda: db.session.execute(_detail_statement(), params).all(), Meetup, RSVP)
-    if not found:
+    at, viewer = group_at(group), standing(membership, current_user)
+    meetup = pages.meetup_at(at, meetup_id)
+    if meetup is None:
         abort(404)
-    meetup, rsvp = found[0]
     now = utcnow()
-    is_member = can_see_members(membership) or (current_user.is_authenticated and current_user.is_admin)
-    context = {"group": group, "membership": membership, "meetup": meetup, "is_member": is_member,
-               "starts_relative": fmt_relative(meetup.starts_at)}
-    if is_member:
-        # After the meetup, "who went" is who was checked in (when attendance was taken).
-        went = meetup.ends_at <= now and meetup.attendance_taken
-        going = kept(("meetup_faces", group.id, group.data_version, meetup.id, went), lambda: tuple(
-            Face(*row) for row in read_rows(_faces_statement(went), {"mid": meetup.id})))
-        waitlist_position = None
-        if rsvp is not None and rsvp.response == "waitlisted":
-            waitlist_position = db.session.scalar(
-                select(db.func.count(RSVP.id)).where(
-                    RSVP.meetup_id == meetup.id, RSVP.response == "waitlisted",
-                    RSVP.waitlisted_at <= rsvp.waitlisted_at,
-                )
-            )
-        context.update(
-            rsvp=rsvp,
-            going=going,
-            waitlist_position=waitlist_position,
-            rsvp_open=services.rsvp_open(meetup, now),
-            is_past=meetup.ends_at <= now,
-            shown_count=len(going) if went else meetup.going_count,
-            checkin_open=services.checkin_open(meetup, now) and not (rsvp and rsvp.checked_in_at),
-            is_host=can_manage(membership, current_user),
-            sections=rendered_sections("meetup_page", meetup, membership, rsvp),
-        )
-    if context.get("checkin_open"):  # a form of its own (WTForms, its own token): the page is drawn for this request
-        context["checkin_form"] = SelfCheckInForm()
-        body = render_template("meetups/_detail_body.html", **context)
-        return render_template("meetups/detail.html", group=group, meetup=meetup, body=body)
-    # Everything the body shows besides the group's data: the clock's verdicts and the viewer's answer.
-    key = ("meetup", group.id, group.data_version, meetup.id, rsvp and (rsvp.response, rsvp.checked_in_at),
-           *(context.get(name) for name in ("is_member", "starts_relative", "waitlist_position", "rsvp_open",
-                                            "is_past", "shown_count", "is_host", "sections")))
-    body = render_keyed("meetups/_detail_body.html", key, lambda: context)
-    return render_page("meetups/detail.html", (group.id, group.data_version, meetup.id, body),
-                       group=group, meetup=meetup, body=body)
+    rsvp = pages.rsvp_at(at, meetup.id, current_user.id) if viewer.is_member and current_user.is_authenticated else None
+    sections = rendered_sections("meetup_page", group, meetup, membership, rsvp) if viewer.is_member else ()
+    page = pages.meetup_page(at, meetup, viewer, rsvp, now, fmt_relative(meetup.starts_at), sections)
+    body = render("meetups/_detail_body.html", page)
+    return render("meetups/detail.html", pages.MeetupShell(at, meetup, body))
 
 
 @bp.route("/groups/<slug>/meetups/<int:meetup_id>/rsvp", methods=["POST"])
@@ -278,136 +199,38 @@ def meetups_held(now) -> int:
 
 # Sections on shared pages -----------------------------------------------------
 
-class ListedMeetup(NamedTuple):
-    """A meetup as lists show it (plain columns: no object to build)."""
-
-    id: int
-    group_id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    status: str
-    place: str | None
-
-
-LISTED_COLUMNS = (Meetup.id, Meetup.group_id, Meetup.title, Meetup.starts_at, Meetup.ends_at, Meetup.status,
-                  Meetup.place)
-
-
-def _first_end(rows) -> datetime | None:
-    """Lists of meetups that have not ended hold until the first of them ends."""
-    return earliest(meetup.ends_at for meetup, _response in rows)
-
-
-@lru_cache(maxsize=1)
-def _group_upcoming_statement():
-    return (
-        select(*LISTED_COLUMNS, RSVP.response)
-        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == bindparam("viewer")))
-        .where(Meetup.group_id == bindparam("gid"),
-               Meetup.ends_at > bindparam("now", type_=Meetup.ends_at.type), Meetup.status != "held")
-        .order_by(Meetup.starts_at)
-        .limit(4)
-    )
-
-
 @group_page_section(order=20)
-def group_upcoming_meetups(group: Group, membership: Membership | None):
+def group_upcoming_meetups(group: Group, membership: Membership | None) -> Markup:
     """Next meetups of the group: details for members, title and date for the public."""
+    at = group_at(group)
     is_member = can_see_members(membership)
-    viewer_id = membership.user_id if is_member else -1
-    rows = kept(
-        ("group_upcoming", group.id, group.data_version, viewer_id),
-        lambda: tuple((ListedMeetup(*row[:-1]), row.response) for row in read_rows(
-            _group_upcoming_statement(), {"viewer": viewer_id, "gid": group.id, "now": utcnow()})),
-        until=_first_end,
-    )
-    is_host = can_manage(membership)
-    # The version names the group's data; the rows (with this viewer's answers)
-    # and their "in 3 days" texts are the rest of what the section shows.
-    starts = tuple(fmt_relative(meetup.starts_at) for meetup, _response in rows)
-    return KeptSection(
-        "meetups/_group_section.html",
-        ("group_meetups", group.id, group.data_version, rows, starts, is_member, is_host),
-        lambda: {
-            "meetups": [meetup for meetup, _response in rows], "is_member": is_member, "is_host": is_host,
-            "responses": {meetup.id: response for meetup, response in rows if response}, "section_group": group,
-        },
-    )
-
-
-@lru_cache(maxsize=1)
-def _upcoming_statement():
-    uid = bindparam("uid")
-    return (
-        select(*LISTED_COLUMNS, RSVP.response)
-        .join(Membership, and_(Membership.group_id == Meetup.group_id, Membership.user_id == uid))
-        .outerjoin(RSVP, and_(RSVP.meetup_id == Meetup.id, RSVP.user_id == uid))
-        .where(
-            Membership.status == "active",
-            Meetup.ends_at > bindparam("now", type_=Meetup.ends_at.type),
-            Meetup.status != "held",
-        )
-        .order_by(Meetup.starts_at)
-    )
+    now = utcnow()
+    rows = pages.yet_to_end(pages.group_upcoming(at, membership.user_id if is_member else None, now.date()), now, 4)
+    return render("meetups/_group_section.html", pages.GroupMeetups(
+        at, rows, tuple(fmt_relative(m.starts_at) for m in rows), is_member, can_manage(membership)))
 
 
 @dashboard_section(order=20)
-def dashboard_upcoming_meetups(user):
-    """My next meetups across my groups, with my answer (one query).
-
-    The query reads every meetup of mine that has yet to end; the first five
-    that have not ended *now* are shown. On the dashboard the rows are kept
-    per the versions of my groups: time only ever removes rows from them."""
-    now = utcnow()
-    if not group_services.my_active_group_ids(user.id):
+def dashboard_upcoming_meetups(user, groups: MyGroups) -> Markup | None:
+    """My next meetups across my active groups, with my answer."""
+    active = tuple(m.group for m in groups.memberships if m.status == "active")
+    if not active:
         return None
-    rows = kept_for_page(f"upcoming:{user.id}", lambda: tuple(
-        (ListedMeetup(*row[:-1]), row.response) for row in read_rows(_upcoming_statement(), {"uid": user.id, "now": now})))
-    rows = tuple((meetup, response) for meetup, response in rows if meetup.ends_at > now)[:5]
-
-    def context():
-        groups = {m.group_id: m.group for m in group_services.my_memberships(user.id) if m.status == "active"}
-        return {"meetup_rows": rows, "meetup_groups": groups}
-
-    key = page_key()
-    if key is None:
-        return "meetups/_dashboard_section.html", context()
-    # The page key names the groups' versions (names, slugs, time zones); the
-    # rows and their "in 3 days" texts are the rest of what the section shows.
-    starts = tuple(fmt_relative(meetup.starts_at) for meetup, _response in rows)
-    return KeptSection("meetups/_dashboard_section.html", ("dashboard_meetups", *key, rows, starts), context)
-
-
-class MeetupRow(NamedTuple):
-    """What one row of a meetup list shows: the row is a pure function of it."""
-
-    url: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    status: str
-    tz: str | None
-    relative: str  # 'in 3 days' for a scheduled meetup, else ""
-    group_name: str | None
-    place: str | None
-    show_response: bool
-    response: str | None
+    now = utcnow()
+    rows = pages.yet_to_end(pages.my_upcoming(user.id, active, now.date()), now, 5)
+    return render("meetups/_dashboard_section.html", pages.DashboardMeetups(
+        rows, tuple(fmt_relative(m.starts_at) for m in rows), active))
 
 
 @bp.app_template_global()
-def meetup_row(meetup, group, url: str, response: str | None = None, show_response: bool = False,
-               show_group: bool = False, show_place: bool = True) -> Markup:
-    """One meetup in a list (dashboard, group page, my meetups), drawn once per worker per content."""
-    from common.formatting import fmt_relative
-
-    row = MeetupRow(
+def meetup_row(meetup, group, url: str, relative: str = "", response: str | None = None,
+               show_response: bool = False, show_group: bool = False, show_place: bool = True) -> Markup:
+    """One meetup in a list (dashboard, group page, my meetups), kept per what it shows."""
+    return render("meetups/_meetup_row.html", pages.MeetupLine(pages.MeetupRow(
         url, meetup.title, meetup.starts_at, meetup.ends_at, meetup.status, group.timezone,
-        fmt_relative(meetup.starts_at) if meetup.status == "scheduled" else "",
-        group.name if show_group else None, meetup.place if show_place else None,
-        show_response, response if show_response else None,
-    )
-    return render_kept("meetups/_meetup_row.html", row=row)
+        relative if meetup.status == "scheduled" else "", group.name if show_group else None,
+        meetup.place if show_place else None, show_response, response if show_response else None,
+    )))
 
 
 @bp.app_template_filter("date_parts")

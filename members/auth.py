@@ -56,9 +56,8 @@ def load_user(user_id: str) -> User | None:
     if not uid.isdigit() or not version.isdigit():
         return None
     slug = (request.view_args or {}).get("slug") if has_request_context() else None
-    dashboard = has_request_context() and request.endpoint == "members.dashboard"
     params = {"uid": int(uid)} if slug is None else {"uid": int(uid), "slug": slug}
-    statement, parts = _user_statement(db.engine.dialect.name, slug is not None, dashboard)
+    statement, parts = _user_statement(db.engine.dialect.name, slug is not None)
     row = read_rows(statement, params).first()
     if row is None:
         return None
@@ -72,22 +71,14 @@ def load_user(user_id: str) -> User | None:
     g.hosted_groups = sorted((HostedGroup(*pair) for pair in hosted or []), key=lambda h: h.name)
     if slug is not None:
         g.preloaded_group = (slug, objects[1], objects[2])
-    if dashboard:
-        mine, invites = (json.loads(v) if isinstance(v, str) else v for v in (row.mine, row.invites))
-        # What the dashboard shows comes from these groups: their data versions key it.
-        g.nq_page_key = ("dashboard", user.id, tuple(sorted(map(tuple, mine or []))),
-                         tuple(sorted(map(tuple, invites or []))))
     return user
 
 
 @lru_cache(maxsize=8)
-def _user_statement(dialect: str, with_group: bool = False, dashboard: bool = False):
+def _user_statement(dialect: str, with_group: bool = False):
     """The user's columns, the groups they host as a JSON list of [slug, name]
     and their photo's file name; ``with_group``: also the columns of the group
-    with slug ``:slug`` (or NULLs) and of the user's membership in it;
-    ``dashboard``: also [membership id, group id, status, data version] of
-    each of their memberships and [invite id, data version] of each open
-    invitation to their address (JSON lists), the dashboard's cache key.
+    with slug ``:slug`` (or NULLs) and of the user's membership in it.
 
     Returns the statement and, per object, its model with (attribute, column
     index) pairs."""
@@ -107,26 +98,10 @@ def _user_statement(dialect: str, with_group: bool = False, dashboard: bool = Fa
         .correlate(User)
         .scalar_subquery()
     )
-    if dashboard:
-        from groups.models import Invite
-
-        mine = (
-            select(aggregate_of(Membership.id, Membership.group_id, Membership.status, Group.data_version))
-            .select_from(Membership).join(Group, Group.id == Membership.group_id)
-            .where(Membership.user_id == User.id).correlate(User).scalar_subquery()
-        )
-        invites = (
-            select(aggregate_of(Invite.id, Group.data_version))
-            .select_from(Invite).join(Group, Group.id == Invite.group_id)
-            .where(Invite.email == User.email, Invite.accepted_at.is_(None), Invite.revoked_at.is_(None))
-            .correlate(User).scalar_subquery()
-        )
     entities = [(User, User)]
     if with_group:
         entities += [(Group, aliased(Group)), (Membership, aliased(Membership))]
     columns, parts = [hosted.label("hosted"), Profile.photo_filename.label("photo_filename")], []
-    if dashboard:
-        columns += [mine.label("mine"), invites.label("invites")]
     for model, entity in entities:
         keys = [attribute.key for attribute in inspect(model).column_attrs]
         parts.append((model, tuple((key, len(columns) + n) for n, key in enumerate(keys))))

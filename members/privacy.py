@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from common.db import utcnow
+from common.versions import EVERY_GROUP
 from extensions import db
 from members.models import User, new_calendar_token
 from members.photos import delete_photo
@@ -173,7 +174,7 @@ def delete_account(user: User) -> None:
         membership.role = "member"
         membership.motivation = ""
         membership.contribution = ""
-    db.session.execute(delete(Invite).where(Invite.email == old_email))
+    db.session.execute(delete(Invite).where(Invite.email == old_email).execution_options(nq_group=EVERY_GROUP))
     db.session.execute(
         delete(OutboxMessage).where(OutboxMessage.to_email == old_email, OutboxMessage.sent_at.is_(None))
     )

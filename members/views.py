@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -17,15 +17,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import bindparam, select
+from markupsafe import Markup
 
-from common.cache import kept_for_page, kept_objects, page_key
 from common.db import utcnow
 from common.sections import rendered_sections
-from common.templating import render_keyed, render_page
+from common.templating import render
 from extensions import db
+from groups import pages as group_pages
 from groups import services as group_services
-from groups.models import Group, Invite
 from members import services
 from members.forms import PURPOSE_LABELS, DeleteAccountForm, PhotoForm, ProfileForm
 from members.models import User
@@ -56,47 +55,20 @@ def purpose_label(purpose: str) -> str:
     return str(PURPOSE_LABELS.get(purpose, purpose))
 
 
-@lru_cache(maxsize=1)
-def _open_invites_statement():
-    return select(Invite).where(
-        Invite.email == bindparam("email"), Invite.accepted_at.is_(None), Invite.revoked_at.is_(None)
-    )
-
-
 @bp.route("/")
 def dashboard():
     if not current_user.is_authenticated:
         return render_template("landing.html")
     user = current_user._get_current_object()
-    sections = rendered_sections("dashboard", user)
-    key = page_key()
-    if key is None:  # signed in some other way than through load_user: nothing to key by
-        return render_template("members/dashboard.html", **_dashboard_context(user, sections))
-    # The key names the user's groups with their data versions; the body adds
-    # what it shows of the user, the day (invitation links are dated) and the
-    # sections' own HTML.
-    body = render_keyed(
-        "members/_dashboard_body.html",
-        (*key, user.name, user.email, user.is_verified, utcnow().date(), sections),
-        lambda: _dashboard_context(user, sections),
-    )
-    return render_page("members/dashboard.html", (body,), body=body)
+    viewer = group_pages.Viewer(user.id, user.name, user.email, user.is_verified)
+    groups = group_pages.my_groups(user.id, user.email)
+    sections = rendered_sections("dashboard", user, groups)
+    body = render("members/_dashboard_body.html", group_pages.dashboard(viewer, groups, utcnow().date(), sections))
+    return render("members/dashboard.html", DashboardPage(body))
 
 
-def _dashboard_context(user: User, sections: tuple) -> dict:
-    memberships = group_services.my_memberships(user.id)
-    hosts_any = any(m.is_host for m in memberships)
-    pending_for_host = kept_for_page(
-        "pending_for_host", lambda: group_services.pending_counts_for_host(user.id)) if hosts_any else {}
-    invites = [invite for invite, _group in kept_objects(
-        None if page_key() is None else ("invites", *page_key()),
-        lambda: [(i, i.group) for i in db.session.scalars(_open_invites_statement(), {"email": user.email}).unique()],
-        Invite, Group,
-    )]
-    return {
-        "memberships": memberships, "pending_for_host": pending_for_host, "sections": sections,
-        "invite_links": [(invite, group_services.invite_token(invite)) for invite in invites],
-    }
+class DashboardPage(NamedTuple):
+    body: Markup
 
 
 def _fill_profile_form(form: ProfileForm, user: User) -> None:

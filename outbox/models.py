@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from common import versions
 from common.db import UTCDateTime, utcnow
 from extensions import db
 
@@ -29,3 +30,6 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+versions.exempt(OutboxMessage, "emails waiting to be sent; no group page shows them")

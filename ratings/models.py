@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from common import versions
 from common.db import UTCDateTime, utcnow
 from extensions import db
 from members.models import User
@@ -154,3 +155,8 @@ class Outcome(db.Model):
     )
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Data versions (common.versions): every row here names its group.
+for _model in (Rating, Click, Introduction, Outcome):
+    versions.track(_model)

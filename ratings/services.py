@@ -4,24 +4,25 @@ Services never commit; the view (or ``flask tick``) commits once.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from time import monotonic
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select
 
-from common.cache import kept, kept_for_page
+from common.cache import read_model
 from common.db import read_rows
 from common.urls import external_url
+from common.versions import EVERY_GROUP
 from extensions import db
 from groups.models import Group, Membership
+from groups.pages import GroupAt, group_at
 from meetups.models import RSVP, Meetup
+from meetups.pages import settled_at
 from members.models import User
 from members.security import make_token, read_token
 from ratings.connections import group_pairs
@@ -186,6 +187,7 @@ def record_rating(
     rating.updated_at = now
     db.session.execute(
         delete(Click).where(Click.meetup_id == meetup.id, Click.from_user_id == user_id)
+        .execution_options(nq_group=meetup.group_id)
     )
     for to_user_id in sorted(clicked):
         db.session.add(Click(meetup_id=meetup.id, group_id=meetup.group_id, from_user_id=user_id,
@@ -330,16 +332,32 @@ class RateableMeetup(NamedTuple):
     closes_at: datetime  # the end of its rating window
 
 
+@read_model
+def rateable_rows(user_id: int, memberships: tuple, day: date) -> tuple[tuple[RateableMeetup, bool], ...]:
+    """Every meetup of the member's that ended after ``day`` less PENDING_DAYS
+    or has yet to end, with whether they rated it; kept per the data versions
+    of their groups (``memberships``) and the day: time only removes rows."""
+    since = datetime.combine(day, time(), tzinfo=UTC) - timedelta(days=PENDING_DAYS)
+    return tuple(
+        (RateableMeetup(row.id, row.title, row.ends_at, row.slug, row.timezone,
+                        window_end(row.ends_at, row.rating_window_days)), row.rating_id is not None)
+        for row in read_rows(_pending_ratings_statement(), {"uid": user_id, "since": since})
+    )
+
+
+def rateable_now(rows, now: datetime) -> list[tuple[RateableMeetup, bool]]:
+    """Of ``rateable_rows``, the meetups whose rating window is open at ``now``."""
+    since = now - timedelta(days=PENDING_DAYS)
+    return [(m, rated) for m, rated in rows if since < m.ends_at <= now < m.closes_at]
+
+
 def pending_ratings(user_id: int, now: datetime) -> list[tuple[RateableMeetup, bool]]:
     """Meetups the member may rate now: (meetup, already rated), newest first (1 query).
 
     The query reads every meetup of theirs that ended after ``since`` or has
-    yet to end; which of them are rateable *now* is decided here. So on the
-    dashboard the rows are kept per the versions of the member's groups
-    (``common.cache.kept_for_page``): time only ever removes rows from them."""
+    yet to end; which of them are rateable *now* is decided here."""
     since = now - timedelta(days=PENDING_DAYS)
-    rows = kept_for_page(f"pending_ratings:{user_id}", lambda: tuple(
-        read_rows(_pending_ratings_statement(), {"uid": user_id, "since": since}).all()))
+    rows = read_rows(_pending_ratings_statement(), {"uid": user_id, "since": since}).all()
     meetups = [
         (RateableMeetup(row.id, row.title, row.ends_at, row.slug, row.timezone,
                         window_end(row.ends_at, row.rating_window_days)), row.rating_id is not None)
@@ -588,72 +606,35 @@ def member_input(group: Group, season: Season, user_id: int, is_payer: bool, now
     )
 
 
-# The season's aggregates are cached per worker, keyed by the group's data
-# version (raised by every rating, click, introduction, outcome, membership,
-# check-in, meetup or name change: groups.versions) and by how many of its
-# meetups have ended, the one input that moves with the clock. So the report
-# is never stale in what it counts; the TTL only bounds the memory a season
-# nobody looks at keeps.
-SEASON_CACHE_TTL = 300.0
-SEASON_CACHE_SIZE = 256
-_season_cache: dict[tuple, tuple[float, SeasonInput]] = {}
-
-
-@lru_cache(maxsize=1)
-def _meetup_ends_statement():
-    return select(Meetup.ends_at).where(Meetup.group_id == bindparam("gid")).order_by(Meetup.ends_at)
-
-
-def season_fingerprint(group: Group, now: datetime) -> tuple:
-    """The data version and the number of the group's meetups ended by ``now``
-    (no query while the version's meetup end times are kept)."""
-    ends = kept(("meetup_ends", group.id, group.data_version),
-                lambda: tuple(read_rows(_meetup_ends_statement(), {"gid": group.id}).scalars()))
-    return (group.data_version, bisect_right(ends, now))
-
-
-def _through_cache(key: tuple, build):
-    """The value cached under ``key`` (younger than SEASON_CACHE_TTL), else ``build()`` kept there."""
-    hit = _season_cache.get(key)
-    clock = monotonic()
-    if hit is not None and clock - hit[0] < SEASON_CACHE_TTL:
-        return hit[1]
-    data = build()
-    if len(_season_cache) >= SEASON_CACHE_SIZE:
-        _season_cache.pop(next(iter(_season_cache)))
-    _season_cache[key] = (clock, data)
-    return data
-
-
-def cached_season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
-    """``season_input`` through the per-worker cache (see SEASON_CACHE_TTL)."""
-    fingerprint = season_fingerprint(group, now)
-    if has_request_context():  # host_comments of the same request reuse it
-        g.setdefault("season_fingerprints", {})[(group.id, season.key)] = fingerprint
-    return _through_cache((group.id, season.key, fingerprint), lambda: season_input(group, season, now))
+@read_model
+def season_figures(group: GroupAt, season: Season, settled: datetime) -> SeasonInput:
+    """``season_input`` as of ``settled`` (meetups.pages.settled_at): it counts
+    the meetups that have ended, so it reads the same there as now."""
+    return season_input(group, season, settled)  # type: ignore[arg-type]
 
 
 def value_report(group: Group, season: Season, now: datetime, me: Membership | None = None) -> ValueReport:
     """The season's report; with ``me``, the member's own figures too."""
     thresholds = Thresholds.from_config(current_app.config)
-    data = cached_season_input(group, season, now)
+    at = group_at(group)
+    data = season_figures(at, season, settled_at(at, now))
     mine = None
     if me is not None:
         mine = member_input(group, season, me.user_id, me.role != "host", now)
     return build_report(season, data, thresholds, mine)
 
 
+@read_model
+def comments_for_host(group: GroupAt, shown: tuple[int, ...]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    return tuple((meetup_id, tuple(texts)) for meetup_id, texts in _host_comments(group.id, shown))
+
+
 def host_comments(group: Group, report: ValueReport) -> list[tuple[int, list[str]]]:
-    """Comments to the host, unattributed, per meetup with ≥ min raters, sorted by text (1 query,
-    none when the report of the same request found its fingerprint unchanged)."""
+    """Comments to the host, unattributed, per meetup with ≥ min raters, sorted by text (1 query)."""
     shown = tuple(m.meetup_id for m in report.meetups if not m.withheld)
     if not shown:
         return []
-    fingerprint = g.get("season_fingerprints", {}).get((group.id, report.season.key)) if has_request_context() else None
-    if fingerprint is None:
-        return _host_comments(group.id, shown)
-    return _through_cache(("comments", group.id, report.season.key, fingerprint, shown),
-                          lambda: _host_comments(group.id, shown))
+    return [(meetup_id, list(texts)) for meetup_id, texts in comments_for_host(group_at(group), shown)]
 
 
 def _host_comments(group_id: int, shown: tuple[int, ...]) -> list[tuple[int, list[str]]]:
@@ -722,7 +703,8 @@ def export_member_data(user_id: int) -> dict[str, list[dict[str, Any]]]:
 def forget_member(user_id: int) -> None:
     """Account deletion: clicks removed; ratings kept only as anonymous scores (no comment);
     outcome notes and thank-yous to the member cleared; open introductions declined."""
-    db.session.execute(delete(Click).where(or_(Click.from_user_id == user_id, Click.to_user_id == user_id)))
+    db.session.execute(delete(Click).where(or_(Click.from_user_id == user_id, Click.to_user_id == user_id))
+                       .execution_options(nq_group=EVERY_GROUP))
     for rating in db.session.scalars(select(Rating).where(Rating.user_id == user_id, Rating.comment != "")):
         rating.comment = ""
     for outcome in db.session.scalars(

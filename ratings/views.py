@@ -4,7 +4,9 @@ Every view: load → check access → act (service) → commit once → redirect
 """
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -19,17 +21,20 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import or_, select
 
-from common.cache import kept_for_page
+from common.cache import read_model
 from common.db import utcnow
 from common.formatting import fmt_relative
-from common.sections import KeptSection, admin_home_section, dashboard_section, meetup_page_section
+from common.sections import admin_home_section, dashboard_section, meetup_page_section
+from common.templating import render
 from common.tick import tick_task
 from extensions import db
 from groups.models import Group, Membership
+from groups.pages import GroupAt, MyGroups, group_at
 from groups.permissions import can_manage, load_group
-from meetups.models import RSVP, Meetup
+from meetups.models import Meetup
 from members.models import User
 from members.privacy import export_section, on_delete_account
 from outbox.services import queue_email
@@ -39,7 +44,7 @@ from ratings.charts import fit_chemistry_chart
 from ratings.connections import connection_summary, connections_of, mutual_targets
 from ratings.forms import OUTCOME_KIND_LABELS, IntroductionForm, OutcomeForm, RatingForm
 from ratings.models import Introduction, Outcome
-from ratings.value import csv_rows, to_csv
+from ratings.value import GroupFigures, Verdict, csv_rows, to_csv
 
 bp = Blueprint("ratings", __name__)
 
@@ -353,55 +358,86 @@ def value_csv(slug: str):
 
 # --------------------------------------------------------------------------- sections
 
+class RateCard(NamedTuple):
+    rate_meetups: tuple[services.RateableMeetup, ...]
+    ended_relative: tuple[str, ...]
+
+
 @dashboard_section(order=15)
-def dashboard_rate_card(user):
-    """Meetups waiting for my rating (1 query), drawn once per what it shows."""
-    waiting = tuple(m for m, rated in services.pending_ratings(user.id, utcnow()) if not rated)
+def dashboard_rate_card(user, groups: MyGroups) -> Markup | None:
+    """Meetups waiting for my rating."""
+    now = utcnow()
+    rows = services.rateable_rows(user.id, groups.memberships, now.date()) if groups.memberships else ()
+    waiting = tuple(m for m, rated in services.rateable_now(rows, now) if not rated)
     if not waiting:
         return None
-    relative = tuple(fmt_relative(m.ends_at) for m in waiting)
-    return KeptSection("ratings/_dashboard_rate.html", ("rate_card", waiting, relative),
-                       lambda: {"rate_meetups": waiting})
+    return render("ratings/_dashboard_rate.html", RateCard(waiting, tuple(fmt_relative(m.ends_at) for m in waiting)))
+
+
+class ConnectionsCard(NamedTuple):
+    connection_total: int
+    deep_total: int
+    pending_intros: int
+
+
+@read_model
+def connections_card(user_id: int, memberships: tuple) -> ConnectionsCard:
+    """My connections, deep relationships and introductions waiting for me (1 query)."""
+    summary = connection_summary(user_id)
+    return ConnectionsCard(summary.connections, summary.deep, summary.awaiting)
 
 
 @dashboard_section(order=40)
-def dashboard_connections_card(user):
-    """My connections, deep relationships and introductions waiting for me (1 query)."""
-    summary = kept_for_page(f"connections:{user.id}", lambda: connection_summary(user.id))
-    if not summary.connections and not summary.awaiting:
+def dashboard_connections_card(user, groups: MyGroups) -> Markup | None:
+    card = connections_card(user.id, groups.memberships)
+    if not card.connection_total and not card.pending_intros:
         return None
-    return "ratings/_dashboard_connections.html", {
-        "connection_total": summary.connections, "deep_total": summary.deep, "pending_intros": summary.awaiting,
-    }
+    return render("ratings/_dashboard_connections.html", card)
+
+
+class RateButton(NamedTuple):
+    meetup_id: int
+    group_slug: str
+    tz: str
+    rated: bool
+    closes: datetime
+
+
+@read_model
+def rated_by(group: GroupAt, meetup_id: int, user_id: int) -> bool:
+    return services.rating_of(meetup_id, user_id) is not None
 
 
 @meetup_page_section(order=30)
-def meetup_rate_button(meetup: Meetup, membership: Membership | None, rsvp: RSVP | None):
+def meetup_rate_button(group: Group, meetup, membership: Membership | None, rsvp) -> Markup | None:
     """'Rate this meetup' for attendees while the window is open."""
     if rsvp is None or membership is None:
         return None
-    now = utcnow()
-    if services.window_state(meetup, now) != "open":
+    at = group_at(group)
+    closes = services.window_end(meetup.ends_at, at.rating_window_days)
+    if not (meetup.ends_at <= utcnow() < closes) or meetup.status == "cancelled":
         return None
     attended = rsvp.checked_in_at is not None if meetup.attendance_taken else rsvp.response == "going"
     if not attended:
         return None
-    rated = services.rating_of(meetup.id, rsvp.user_id) is not None
-    return "ratings/_meetup_section.html", {
-        "rate_meetup": meetup, "rate_group_slug": meetup.group.slug, "rated": rated,
-        "rate_closes": services.window_closes(meetup),
-    }
+    rated = rated_by(at, meetup.id, membership.user_id)
+    return render("ratings/_meetup_section.html", RateButton(meetup.id, at.slug, at.timezone, rated, closes))
+
+
+class ValueTile(NamedTuple):
+    value_group: GroupAt
+    season_label: str
+    verdict: Verdict
+    figures: GroupFigures
 
 
 @admin_home_section(order=30)
-def admin_value_tile(group: Group):
+def admin_value_tile(group: Group) -> Markup:
     """The current season's verdict and rating response rate."""
     now = utcnow()
     season = services.current_group_season(group, now)
-    return KeptSection(
-        "ratings/_admin_section.html", ("value_tile", group.id, season.key, services.season_fingerprint(group, now)),
-        lambda: {"value_report": services.value_report(group, season, now), "value_group": group},
-    )
+    report = services.value_report(group, season, now)
+    return render("ratings/_admin_section.html", ValueTile(group_at(group), season.label, report.verdict, report.group))
 
 
 # --------------------------------------------------------------------------- tick

@@ -71,17 +71,15 @@ def _clean(app) -> Iterator[None]:
     ctx.push()
     yield
     _db.session.rollback()
+    from common import cache
+    from common.versions import EVERY_GROUP
+
     for table in reversed(_db.metadata.sorted_tables):
-        _db.session.execute(delete(table))
+        _db.session.execute(delete(table).execution_options(nq_group=EVERY_GROUP))
     _db.session.commit()
     _db.session.remove()
     limiter.reset()
-    # Per-worker caches outlive a test's rows; ids restart on SQLite.
-    from common import cache
-    from ratings.services import _season_cache
-
-    _season_cache.clear()
-    cache.clear()
+    cache.clear()  # kept values outlive a test's rows; ids restart on SQLite
     ctx.pop()
 
 

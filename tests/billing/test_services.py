@@ -14,6 +14,7 @@ from billing.models import GroupBilling, Invoice, Payment, PaymentSeat
 from billing.renewals import due_reminder, lapse_unpaid_memberships, send_renewal_invitations
 from billing.seasons import current_season, quote, season_due
 from billing.services import CheckoutRequest, confirm_payment, create_payment
+from common.versions import EVERY_GROUP
 from groups.models import Group, Membership
 from tests.conftest import outbox_messages
 
@@ -216,8 +217,8 @@ def test_payment_and_invoice_survive_account_deletion(db, season_group, make_mem
     confirm_payment(p.id)
     db.session.commit()
     user_id, payment_id = member.id, p.id
-    db.session.execute(delete(Membership).where(Membership.user_id == user_id))
-    db.session.execute(delete(User).where(User.id == user_id))
+    db.session.execute(delete(Membership).where(Membership.user_id == user_id).execution_options(nq_group=EVERY_GROUP))
+    db.session.execute(delete(User).where(User.id == user_id).execution_options(nq_group=EVERY_GROUP))
     db.session.commit()
     db.session.expire_all()
     payment = db.session.get(Payment, payment_id)

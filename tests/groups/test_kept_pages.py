@@ -102,30 +102,13 @@ def test_a_shared_body_carries_each_session_s_own_token(app, circle, make_member
         assert client.post(leave.group(1), data=confirm).status_code != 400  # not a CSRF failure either
 
 
-def test_a_value_that_the_clock_ends_is_read_again(monkeypatch):
-    reads = []
-    now = utcnow()
-    monkeypatch.setattr(cache, "utcnow", lambda: now)
-
-    def read():
-        reads.append(1)
-        return len(reads)
-
-    def until(_value):
-        return now + timedelta(minutes=5)
-
-    assert cache.kept(("clock-test",), read, until) == 1
-    assert cache.kept(("clock-test",), read, until) == 1  # kept
-    monkeypatch.setattr(cache, "utcnow", lambda: now + timedelta(minutes=5))
-    assert cache.kept(("clock-test",), read, until) == 2  # its time is up
-
-
 def test_what_a_writing_transaction_reads_is_not_kept(db, circle):
     circle["group"].description = "Being edited"
     db.session.flush()
-    assert cache.kept(("writing-test",), lambda: "uncommitted") == "uncommitted"
+    assert cache.keep(("writing-test",), lambda: "uncommitted") == "uncommitted"
     db.session.rollback()
-    assert cache.kept(("writing-test",), lambda: "fresh") == "fresh"
+    assert cache.keep(("writing-test",), lambda: "fresh") == "fresh"
+    assert cache.keep(("writing-test",), lambda: "later") == "fresh"  # kept now
 
 
 @pytest.mark.parametrize("page", ["dashboard", "group", "meetup", "admin"])

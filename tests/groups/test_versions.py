@@ -24,9 +24,49 @@ def raised(before: list[int], after: list[int]) -> list[bool]:
     return [b > a for a, b in zip(before, after, strict=True)]
 
 
-def test_a_new_group_starts_at_a_random_version(make_group, db):
-    a, b = make_group(), make_group()
-    assert versions(db, a)[0] != versions(db, b)[0]
+def test_a_new_group_starts_past_every_version_issued_before(make_group, db, make_meetup):
+    a = make_group()
+    for _ in range(3):
+        make_meetup(a)
+    b = make_group()  # a reused id (after a delete) never meets an old cache entry
+    assert versions(db, b)[0] > versions(db, a)[0]
+
+
+def test_a_version_is_never_reused_after_a_backup_is_restored(db, two_groups, make_meetup):
+    """Back up, write on (workers keep what they read at the new versions),
+    restore the backup's version, write again: the version is a new one."""
+    a, _b = two_groups
+    backup = versions(db, a)[0]
+    issued = set()
+    for _ in range(3):
+        make_meetup(a)
+        issued.add(versions(db, a)[0])
+    # The restore: the row goes back to the backup's value, outside NQ's session events.
+    with db.engine.begin() as connection:
+        connection.execute(update(Group.__table__).where(Group.__table__.c.id == a.id).values(data_version=backup))
+    db.session.expire_all()
+    make_meetup(a)
+    after = versions(db, a)[0]
+    assert after not in issued and after > max(issued)
+
+
+def test_every_model_that_reaches_a_group_is_tracked_or_exempt(app):
+    """A new table cannot be forgotten: each mapped model with a foreign-key
+    path to the groups table raises versions or says in writing why not."""
+    from common import versions as registry
+    from extensions import db as _db
+
+    tables = {mapper.local_table.name: mapper.class_ for mapper in _db.Model.registry.mappers}
+    edges = {name: {fk.column.table.name for column in cls.__table__.columns for fk in column.foreign_keys}
+             for name, cls in tables.items()}
+
+    def reaches_group(name: str, seen: frozenset = frozenset()) -> bool:
+        return name == "group" or any(reaches_group(n, seen | {name}) for n in edges[name] - seen)
+
+    decided = set(registry.tracked_models()) | set(registry.exempt_models())
+    forgotten = [name for name, cls in tables.items() if reaches_group(name) and cls not in decided]
+    assert forgotten == []
+    assert all(reason.strip() for reason in registry.exempt_models().values())
 
 
 def test_a_meetup_raises_its_group_only(db, two_groups, make_meetup):
@@ -107,13 +147,27 @@ def test_a_bulk_update_raises_the_group_it_names(db, two_groups, make_meetup):
     assert raised(before, versions(db, a, b)) == [True, False]
 
 
-def test_a_bulk_update_naming_no_group_raises_every_group(db, two_groups, make_meetup):
+def test_a_bulk_update_naming_no_group_is_refused_and_changes_nothing(db, two_groups, make_meetup):
+    from common.versions import UnnamedBulkWrite
+    from meetups.models import Meetup
+
+    a, b = two_groups
+    meetup = make_meetup(a)
+    with pytest.raises(UnnamedBulkWrite):
+        db.session.execute(update(Meetup).where(Meetup.id == meetup.id).values(title="Renamed"))
+    db.session.rollback()
+    assert db.session.get(Meetup, meetup.id).title == "Monthly meetup"
+
+
+def test_a_bulk_update_may_name_every_group(db, two_groups, make_meetup):
+    from common.versions import EVERY_GROUP
     from meetups.models import Meetup
 
     a, b = two_groups
     meetup = make_meetup(a)
     before = versions(db, a, b)
-    db.session.execute(update(Meetup).where(Meetup.id == meetup.id).values(title="Renamed"))
+    db.session.execute(update(Meetup).where(Meetup.id == meetup.id).values(title="Renamed")
+                       .execution_options(nq_group=EVERY_GROUP))
     db.session.commit()
     assert raised(before, versions(db, a, b)) == [True, True]
 
@@ -123,7 +177,7 @@ def test_a_bulk_statement_that_touched_nothing_raises_nothing(db, two_groups):
 
     a, b = two_groups
     before = versions(db, a, b)
-    db.session.execute(delete(Meetup).where(Meetup.id == -1))
+    db.session.execute(delete(Meetup).where(Meetup.id == -1).execution_options(nq_group=a.id))
     db.session.commit()
     assert raised(before, versions(db, a, b)) == [False, False]
 
