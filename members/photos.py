@@ -41,7 +41,7 @@ def _is_our_name(filename: str) -> bool:
     return dot == "." and ext == "jpg" and len(stem) == NAME_LENGTH and all(c in "0123456789abcdef" for c in stem)
 
 
-def path_for(filename: str) -> Path | None:
+def path_for(filename: str | None) -> Path | None:
     """The stored file for a name we generated; None for anything else."""
     if not filename or not _is_our_name(filename):
         return None
