@@ -8,7 +8,9 @@ def test_reset_link_uses_base_url_not_a_forged_host(app, client, make_user, monk
     import re
 
     html = client.get("/reset-password", base_url="http://evil.example").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "the reset page has no CSRF token"
+    token = match.group(1)
     response = client.post("/reset-password", data={"email": user.email, "csrf_token": token},
                            base_url="http://evil.example")
     assert response.status_code == 200

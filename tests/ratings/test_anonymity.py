@@ -115,7 +115,9 @@ def test_anonymity_matrix(app, client, auth, anon, role, surface):
             assert member.name not in body
     # 4. The withheld meetup's scores never appear; its row says so.
     if surface in ("value", "value-me") and status == 200:
-        row = re.search(r"October meetup</span>(.*?)</tr>", body, re.S).group(1)
+        match = re.search(r"October meetup</span>(.*?)</tr>", body, re.S)
+        assert match, "no row for the October meetup"
+        row = match.group(1)
         assert "not enough ratings" in row
         assert "1.5" not in row
     if surface == "csv" and status == 200:
