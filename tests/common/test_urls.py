@@ -1,4 +1,6 @@
 """Links in emails: BASE_URL wins over the request's Host header (no reset-link poisoning)."""
+from typing import Any
+
 from tests.conftest import outbox_messages
 
 
@@ -35,7 +37,7 @@ def test_kept_template_links_are_flasks_links(app):
 
     from common.templating import _URLS, template_url_for
 
-    cases = [
+    cases: list[tuple[str, dict[str, Any]]] = [
         ("groups.show", {"slug": "circle-1"}),
         ("groups.show", {"slug": "circle-2"}),
         ("meetups.detail", {"slug": "circle-1", "meetup_id": 7}),

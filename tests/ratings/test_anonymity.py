@@ -71,7 +71,7 @@ def _surface(client, app, s, surface, user) -> tuple[int | None, str]:
     if surface == "emails":
         if user is None:
             return None, ""
-        bodies = []
+        bodies: list[str] = []
         with app.test_request_context():
             for message in outbox_messages(to=user.email):
                 email = build_message(message)
