@@ -43,6 +43,7 @@ messages: install
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy .
 
 clean:
 	rm -rf $(VENV) .pytest_cache

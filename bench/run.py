@@ -27,6 +27,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -42,6 +43,21 @@ TARGETS = {  # page → minimum ratio (QUALITY.md 28)
     "value": 0.10,
     "value_csv": 0.10,
 }
+
+
+class PageResult(TypedDict):
+    """One page's figures: medians over the rounds."""
+
+    path: str
+    bytes: int
+    nq_rps: float
+    bare_rps: float
+    nq_p50_ms: float
+    nq_p95_ms: float
+    bare_p50_ms: float
+    bare_p95_ms: float
+    ratio: float
+    target: float | None
 
 
 def free_port() -> int:
@@ -83,6 +99,7 @@ def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     proc.kill()
+    assert proc.stderr is not None  # stderr=PIPE
     raise RuntimeError(f"server on port {port} did not start: {proc.stderr.read().decode()[-2000:]}")
 
 
@@ -99,7 +116,10 @@ def login_cookie(base: str, email: str) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     html = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    if match is None:
+        raise RuntimeError("bench login page has no CSRF token")
+    token = match.group(1)
     data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
     response = opener.open(f"{base}/login", data=data)
     if response.geturl().rstrip("/").endswith("/login"):
@@ -147,7 +167,7 @@ def main() -> int:
     try:
         nq, bare = f"http://127.0.0.1:{nq_port}", f"http://127.0.0.1:{bare_port}"
         cookies = {role: login_cookie(nq, targets[f"{role}_email"]) for role in ("member", "host")}
-        results = {}
+        results: dict[str, PageResult] = {}
         for page in args.pages.split(","):
             path, role = targets[f"{page}_path"], targets[f"{page}_role"]
             size = fetch_size(nq + path, cookies[role])
@@ -184,7 +204,7 @@ def main() -> int:
             proc.wait(timeout=10)
 
 
-def print_table(results: dict, database: str) -> None:
+def print_table(results: dict[str, PageResult], database: str) -> None:
     print(f"\nNQ vs bare Flask — database {database.split('://')[0]}, gunicorn -w 2, wrk -t1 (median of rounds)")
     header = f"{'page':<12}{'bytes':>8}{'NQ rps':>9}{'p50 ms':>8}{'p95 ms':>8}{'bare rps':>10}{'p50 ms':>8}{'p95 ms':>8}{'ratio':>7}{'target':>8}"
     print(header)

@@ -12,6 +12,7 @@ import json
 import random
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -46,13 +47,15 @@ TAGS = ["cloud migration", "board experience", "export to Germany", "hiring engi
 CITIES = ["Copenhagen", "Aarhus", "Odense", "Aalborg", "Esbjerg", "Kolding", "Vejle", "Roskilde"]
 PURPOSES = ["sales", "partners", "learning", "lobbying", "career", "other"]
 
+Row = dict[str, Any]  # one row to insert: column name → value
 
-def _chunks(rows: list[dict], size: int = CHUNK) -> Iterable[list[dict]]:
+
+def _chunks(rows: list[Row], size: int = CHUNK) -> Iterable[list[Row]]:
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
 
-def _bulk(model, rows: list[dict]) -> None:
+def _bulk(model, rows: list[Row]) -> None:
     for chunk in _chunks(rows):
         db.session.execute(insert(model.__table__).execution_options(nq_group=EVERY_GROUP), chunk)
 
@@ -84,8 +87,17 @@ def seed_large(
     rng = random.Random(seed)
     now = utcnow()
     password_hash = hash_password(PASSWORD)  # one hash, shared: seeding stays fast
-    companies, users, profiles, groups, memberships = [], [], [], [], []
-    meetups, rsvps, ratings, clicks, introductions, outcomes = [], [], [], [], [], []
+    companies: list[Row] = []
+    users: list[Row] = []
+    profiles: list[Row] = []
+    groups: list[Row] = []
+    memberships: list[Row] = []
+    meetups: list[Row] = []
+    rsvps: list[Row] = []
+    ratings: list[Row] = []
+    clicks: list[Row] = []
+    introductions: list[Row] = []
+    outcomes: list[Row] = []
 
     for company_id in range(1, 801):
         companies.append({"id": company_id, "name": f"{rng.choice(LAST)} {rng.choice(INDUSTRIES)} ApS",

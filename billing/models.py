@@ -8,7 +8,7 @@ payer's and members' names and emails are stored as a snapshot on the row.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -27,12 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common import versions
 from common.db import UTCDateTime, utcnow
-from extensions import db
-
-if TYPE_CHECKING:  # Flask-SQLAlchemy's db.Model is untyped; its base is our DeclarativeBase.
-    from extensions import Base as Model
-else:
-    Model = db.Model
+from extensions import Model
 
 PROVIDERS = ("stripe", "invoice", "manual")
 PAYMENT_STATUSES = (

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common import versions
 from common.db import UTCDateTime, utcnow
-from extensions import db
+from extensions import Model
 from members.models import User
 
 ROLES = ("host", "co-host", "member")
@@ -34,7 +34,7 @@ VISIBILITIES = ("public", "invite")
 JOIN_POLICIES = ("apply", "open")
 
 
-class Group(db.Model):
+class Group(Model):
     __tablename__ = "group"
     __table_args__ = (
         CheckConstraint("fee_minor >= 0", name="fee_not_negative"),
@@ -79,7 +79,7 @@ class Group(db.Model):
         return f"<Group {self.slug}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "membership"
     __table_args__ = (
         UniqueConstraint("user_id", "group_id", name="uq_membership_user_group"),
@@ -112,7 +112,7 @@ class Membership(db.Model):
         return self.status in CURRENT_STATUSES
 
 
-class Invite(db.Model):
+class Invite(Model):
     __tablename__ = "invite"
     __table_args__ = (
         Index("ix_invite_group_email", "group_id", "email"),

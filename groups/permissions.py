@@ -8,12 +8,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from flask import abort, current_app, g
+from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import lazyload
 
-from extensions import db
+from extensions import db, login_manager
 from groups.models import HOST_ROLES, Group, Membership
 
 Require = Literal[None, "member", "host"]
@@ -80,7 +80,7 @@ def load_group(slug: str, require: Require = None) -> tuple[Group, Membership | 
     if require is None:
         return group, membership
     if not current_user.is_authenticated:
-        abort(current_app.login_manager.unauthorized())
+        abort(login_manager.unauthorized())
     if require == "member" and not (can_see_members(membership) or is_admin):
         abort(403)
     if require == "host" and not can_manage(membership, current_user):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common import versions
 from common.db import UTCDateTime, utcnow
-from extensions import db
+from extensions import Model
 from groups.models import Group
 from members.models import User
 
@@ -26,7 +26,7 @@ MEETUP_STATUSES = ("scheduled", "cancelled", "held")
 RSVP_RESPONSES = ("going", "not_going", "waitlisted")
 
 
-class Meetup(db.Model):
+class Meetup(Model):
     __tablename__ = "meetup"
     __table_args__ = (
         Index("ix_meetup_group_starts", "group_id", "starts_at"),
@@ -69,7 +69,7 @@ class Meetup(db.Model):
         return f"<Meetup {self.id} {self.title!r}>"
 
 
-class RSVP(db.Model):
+class RSVP(Model):
     __tablename__ = "rsvp"
     __table_args__ = (
         UniqueConstraint("meetup_id", "user_id", name="uq_rsvp_meetup_user"),

@@ -20,11 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, union_all, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -162,7 +163,8 @@ def rsvp_open(meetup: Meetup, now: datetime | None = None) -> bool:
 
 
 def _take_seat(meetup: Meetup) -> bool:
-    result = db.session.execute(
+    # An UPDATE's result is a CursorResult (Session.execute is typed as returning any Result).
+    result = cast(CursorResult[Any], db.session.execute(
         update(Meetup.__table__)
         .where(
             Meetup.__table__.c.id == meetup.id,
@@ -171,7 +173,7 @@ def _take_seat(meetup: Meetup) -> bool:
         )
         .values(going_count=Meetup.__table__.c.going_count + 1)
         .execution_options(nq_group=meetup.group_id)
-    )
+    ))
     return result.rowcount == 1
 
 
@@ -186,12 +188,12 @@ def _free_seat(meetup: Meetup) -> None:
 
 def _move(meetup: Meetup, rsvp_id: int, expected: str, values: dict) -> bool:
     """Change an RSVP row only if it is still in state ``expected``."""
-    result = db.session.execute(
+    result = cast(CursorResult[Any], db.session.execute(
         update(RSVP.__table__)
         .where(RSVP.__table__.c.id == rsvp_id, RSVP.__table__.c.response == expected)
         .values(**values)
         .execution_options(nq_group=meetup.group_id)
-    )
+    ))
     return result.rowcount == 1
 
 
@@ -643,9 +645,9 @@ def mark_held(now: datetime) -> int:
     groups = tuple(db.session.scalars(select(Meetup.group_id).where(*ended).distinct()))
     if not groups:
         return 0
-    result = db.session.execute(
+    result = cast(CursorResult[Any], db.session.execute(
         update(Meetup.__table__).where(*ended).values(status="held").execution_options(nq_group=groups)
-    )
+    ))
     return result.rowcount or 0
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common.db import UTCDateTime, utcnow
-from extensions import db
+from extensions import Model
 
 if TYPE_CHECKING:
     from groups.models import Membership
@@ -27,7 +27,7 @@ def initials_of(name: str) -> str:
     return ("".join(p[0] for p in parts[:2]) or "?").upper()
 
 
-class Company(db.Model):
+class Company(Model):
     __tablename__ = "company"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +38,7 @@ class Company(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +99,7 @@ def email_equals(email: str):
     return func.lower(User.email) == normalise_email(email)
 
 
-class Profile(db.Model):
+class Profile(Model):
     __tablename__ = "profile"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)

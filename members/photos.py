@@ -41,7 +41,7 @@ def _is_our_name(filename: str) -> bool:
     return dot == "." and ext == "jpg" and len(stem) == NAME_LENGTH and all(c in "0123456789abcdef" for c in stem)
 
 
-def path_for(filename: str) -> Path | None:
+def path_for(filename: str | None) -> Path | None:
     """The stored file for a name we generated; None for anything else."""
     if not filename or not _is_our_name(filename):
         return None
@@ -65,13 +65,13 @@ def save_photo(stream: IO[bytes], max_bytes: int) -> str:
             if width * height > MAX_PIXELS or width < 1 or height < 1:
                 raise PhotoError(_("The image has too many pixels."))
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            image = ImageOps.fit(image.convert("RGB"), (SIZE, SIZE), Image.Resampling.LANCZOS)
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            upright = ImageOps.exif_transpose(opened)
+            square = ImageOps.fit(upright.convert("RGB"), (SIZE, SIZE), Image.Resampling.LANCZOS)
             filename = f"{secrets.token_hex(NAME_LENGTH // 2)}.jpg"
             target = upload_dir() / filename
-            image.save(target, format="JPEG", quality=85, optimize=True)
+            square.save(target, format="JPEG", quality=85, optimize=True)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
         raise PhotoError(_("That file is not an image we can read. Use a JPEG, PNG or WebP image.")) from exc
     return filename

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,9 +17,20 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 
+class Argon2Params(TypedDict, total=False):
+    """What ``ARGON2_PARAMS`` may override: PasswordHasher's int parameters."""
+
+    time_cost: int
+    memory_cost: int
+    parallelism: int
+    hash_len: int
+    salt_len: int
+
+
 @lru_cache(maxsize=4)
 def _hasher_for(params: tuple[tuple[str, int], ...]) -> PasswordHasher:
-    return PasswordHasher(**dict(params))  # argon2id, salted
+    # The pairs are ARGON2_PARAMS (names and ints); PasswordHasher rejects unknown names itself.
+    return PasswordHasher(**cast(Argon2Params, dict(params)))  # argon2id, salted
 
 
 def _hasher() -> PasswordHasher:

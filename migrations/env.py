@@ -11,6 +11,7 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
+assert config.config_file_name is not None  # Flask-Migrate runs Alembic with migrations/alembic.ini
 fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 

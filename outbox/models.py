@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from common import versions
 from common.db import UTCDateTime, utcnow
-from extensions import db
+from extensions import Model
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_due", "sent_at", "send_after"),)
 

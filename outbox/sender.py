@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from typing import Any, cast
 
 from flask import current_app, render_template
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from common.db import utcnow
 from extensions import db
@@ -91,7 +93,8 @@ def _claim(now: datetime) -> OutboxMessage | None | object:
     if candidate is None:
         db.session.commit()
         return None
-    won = db.session.execute(
+    # An UPDATE's result is a CursorResult (Session.execute is typed as returning any Result).
+    claim = cast(CursorResult[Any], db.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == candidate.id,
@@ -100,7 +103,8 @@ def _claim(now: datetime) -> OutboxMessage | None | object:
         )
         .values(attempts=candidate.attempts + 1, send_after=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
+    won = claim.rowcount
     db.session.commit()
     if won != 1:
         return _CLAIM_LOST

@@ -191,7 +191,7 @@ def _summary_statement():
         .group_by(c1.to_user_id)
     )
     intros = select(
-        literal_column("2"), cast(null(), Integer), cast(null(), Integer),
+        literal_column("2", Integer), cast(null(), Integer), cast(null(), Integer),
         Introduction.member_a_id, Introduction.member_b_id, Introduction.status,
         Introduction.accepted_a, Introduction.accepted_b,
     ).where(

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import BindParameter, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from extensions import db
@@ -82,7 +82,7 @@ def propose_introduction(
 
 @lru_cache(maxsize=1)
 def _pending_statement():
-    uid = bindparam("uid")
+    uid: BindParameter[int] = bindparam("uid")
     return (
         select(Introduction)
         # Names and profiles of the people; their employers are never shown here.

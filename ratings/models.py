@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common import versions
 from common.db import UTCDateTime, utcnow
-from extensions import db
+from extensions import Model
 from members.models import User
 
 RENEWAL_INTENTS = ("yes", "unsure", "no")
@@ -31,7 +31,7 @@ INTRODUCTION_STATUSES = ("proposed", "accepted", "met", "declined")
 OUTCOME_KINDS = ("deal", "partner", "job_lead", "learning", "other")
 
 
-class Rating(db.Model):
+class Rating(Model):
     """One member's rating of one meetup (editable while the window is open)."""
 
     __tablename__ = "rating"
@@ -66,7 +66,7 @@ class Rating(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Click(db.Model):
+class Click(Model):
     """A private mark "I clicked with X" made while rating a meetup."""
 
     __tablename__ = "click"
@@ -87,7 +87,7 @@ class Click(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Introduction(db.Model):
+class Introduction(Model):
     """Introducer → two members, double opt-in before contact details are shared."""
 
     __tablename__ = "introduction"
@@ -130,7 +130,7 @@ class Introduction(db.Model):
         return self.member_b_id if user_id == self.member_a_id else self.member_a_id
 
 
-class Outcome(db.Model):
+class Outcome(Model):
     """What the group brought a member, optionally with a value and a thank-you."""
 
     __tablename__ = "outcome"

@@ -51,7 +51,7 @@ def test_migrations_match_models_and_demo_seeds(fresh_database_url, tmp_path):
         assert diff == [], f"models and migrations differ: {diff}"
         seed_demo()
         db.session.commit()
-        users = db.session.execute(text('SELECT COUNT(*) FROM "user"')).scalar()
+        users = db.session.execute(text('SELECT COUNT(*) FROM "user"')).scalar_one()
         assert users >= 14
         db.session.remove()
         db.engine.dispose()

@@ -33,7 +33,9 @@ def _wipe(db) -> None:
 
 def _login(client, email: str) -> None:
     html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "the login page has no CSRF token"
+    token = match.group(1)
     response = client.post("/login", data={"email": email, "password": "networking-demo", "csrf_token": token})
     assert response.status_code == 302, f"login failed for {email}"
 

@@ -12,7 +12,7 @@ import argparse
 import re
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import ViewportSize, sync_playwright
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,7 +33,10 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for label, viewport in (("desktop", {"width": 1280, "height": 800}), ("phone", {"width": 390, "height": 844})):
+        viewports: tuple[tuple[str, ViewportSize], ...] = (
+            ("desktop", {"width": 1280, "height": 800}), ("phone", {"width": 390, "height": 844}),
+        )
+        for label, viewport in viewports:
             context = browser.new_context(viewport=viewport)
             page = context.new_page()
             if args.login:

@@ -368,11 +368,11 @@ class FakeStripe:
                     unknown = self._check(pairs, RETRIEVE_PARAMS)
                     if unknown:
                         return bad(f"Received unknown parameter: {unknown}", unknown)
-                    charge = fake.charges.get(m.group(1))
-                    if charge is None:
+                    found = fake.charges.get(m.group(1))
+                    if found is None:
                         return 404, {"error": {"type": "invalid_request_error", "message": "No such charge"}}
                     expand = "refunds" in (params.get("expand") or [])
-                    return 200, fake._charge_view(charge, expand=expand)
+                    return 200, fake._charge_view(found, expand=expand)
                 m = re.fullmatch(r"/v1/disputes/([^/]+)", path)
                 if m and method == "GET":
                     unknown = self._check(pairs, RETRIEVE_PARAMS)

@@ -53,7 +53,12 @@ def test_only_a_connection_idle_for_long_is_pinged(app, monkeypatch, idle_second
     with application.app_context():
         calls = []
         real_ping = db.engine.dialect.do_ping
-        monkeypatch.setattr(db.engine.dialect, "do_ping", lambda conn: calls.append(conn) or real_ping(conn))
+
+        def counted_ping(conn):
+            calls.append(conn)
+            return real_ping(conn)
+
+        monkeypatch.setattr(db.engine.dialect, "do_ping", counted_ping)
         for _ in range(3):  # the first checkout opens a new connection: nothing to check
             with db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))

@@ -65,6 +65,7 @@ def queue(n: int = 1, **kwargs) -> list[int]:
     for i in range(n):
         message = queue_email(f"to{i}@example.com", f"Hello {i}", "email_change_notice",
                               {"name": f"Member {i}", "new_email": f"new{i}@example.com"}, **kwargs)
+        assert message is not None  # no dedupe key repeats here
         ids.append(message)
     from extensions import db
 

@@ -485,11 +485,13 @@ def test_payloads_in_names_are_escaped_in_emails(app, client, db):
                                    "password": PASSWORD, "csrf_token": token})
     message = db.session.scalars(select(OutboxMessage)).one()
     email = build_message(message)
-    html = email.get_body(("html",)).get_content()
+    html_part, text_part = email.get_body(("html",)), email.get_body(("plain",))
+    assert html_part is not None and text_part is not None
+    html = html_part.get_content()
     assert "&lt;script&gt;" in html
     for marker in XSS_MARKERS:
         assert marker not in html
-    text = email.get_body(("plain",)).get_content()
+    text = text_part.get_content()
     assert '<script>alert("nq-xss")</script> Eve' in text  # plain text is shown as text, unchanged
 
 

@@ -1,4 +1,6 @@
 """Links in emails: BASE_URL wins over the request's Host header (no reset-link poisoning)."""
+from typing import Any
+
 from tests.conftest import outbox_messages
 
 
@@ -8,7 +10,9 @@ def test_reset_link_uses_base_url_not_a_forged_host(app, client, make_user, monk
     import re
 
     html = client.get("/reset-password", base_url="http://evil.example").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "the reset page has no CSRF token"
+    token = match.group(1)
     response = client.post("/reset-password", data={"email": user.email, "csrf_token": token},
                            base_url="http://evil.example")
     assert response.status_code == 200
@@ -33,7 +37,7 @@ def test_kept_template_links_are_flasks_links(app):
 
     from common.templating import _URLS, template_url_for
 
-    cases = [
+    cases: list[tuple[str, dict[str, Any]]] = [
         ("groups.show", {"slug": "circle-1"}),
         ("groups.show", {"slug": "circle-2"}),
         ("meetups.detail", {"slug": "circle-1", "meetup_id": 7}),

@@ -14,11 +14,17 @@ from tests.conftest import csrf_token, outbox_messages
 from tests.members.helpers import post_form
 
 
-def _membership(db, user, group) -> Membership | None:
+def _find_membership(db, user, group) -> Membership | None:
     db.session.expire_all()
     return db.session.scalars(
         select(Membership).where(Membership.user_id == user.id, Membership.group_id == group.id)
     ).first()
+
+
+def _membership(db, user, group) -> Membership:
+    membership = _find_membership(db, user, group)
+    assert membership is not None, "no membership of this user in this group"
+    return membership
 
 
 def _post(client, path: str, **data):
@@ -54,7 +60,7 @@ def test_apply_needs_motivation(client, auth, make_user, make_group, db):
     response = post_form(client, "/groups/club/apply", {"motivation": "", "contribution": ""})
     assert response.status_code == 200
     assert "This field is required" in response.get_data(as_text=True)
-    assert _membership(db, applicant, group) is None
+    assert _find_membership(db, applicant, group) is None
 
 
 def test_extra_fields_on_apply_are_ignored(client, auth, make_user, make_group, db):
@@ -66,7 +72,7 @@ def test_extra_fields_on_apply_are_ignored(client, auth, make_user, make_group, 
               {**APPLICATION, "status": "active", "role": "host", "group_id": str(other.id), "user_id": "1"})
     membership = _membership(db, applicant, group)
     assert (membership.status, membership.role, membership.group_id) == ("applied", "member", group.id)
-    assert _membership(db, applicant, other) is None
+    assert _find_membership(db, applicant, other) is None
 
 
 def test_anonymous_apply_goes_to_login(client, make_group):
@@ -406,6 +412,7 @@ def test_concurrent_approvals_never_exceed_the_cap(app, make_user, make_group, m
             actor = _db.session.get(User, actor_ids[index])
             barrier.wait()
             try:
+                assert membership is not None and actor is not None
                 services.approve(membership, actor)
                 _db.session.commit()
                 outcomes.append("approved")

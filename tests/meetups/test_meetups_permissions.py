@@ -47,9 +47,11 @@ def world(make_group, make_member, make_user, make_meetup):
     from extensions import db
     from groups.models import Membership
 
-    users["host"] = db.session.scalars(
+    host = db.session.scalars(
         select(Membership).where(Membership.group_id == group.id, Membership.role == "host")
-    ).first().user
+    ).first()
+    assert host is not None
+    users["host"] = host.user
     meetup = make_meetup(group)
     return group, meetup, users
 

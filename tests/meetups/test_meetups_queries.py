@@ -42,6 +42,7 @@ def _build(db, make_group, make_member, make_meetup, make_rsvp, members: int, me
             make_rsvp(meetup, person, "going")
         for person in people[members // 2: members // 2 + 2]:
             make_rsvp(meetup, person, "not_going")
+    assert upcoming is not None, "the pages need an upcoming meetup"
     return {"slug": group.slug, "member": people[0].email, "meetup_id": upcoming.id,
             "host": _host_of(db, group).email}
 

@@ -165,8 +165,10 @@ def test_attendance_one_tap_search_walk_in_and_json(client, auth, db, setup, mak
     before = client.get(page).get_data(as_text=True)
     assert f'id="person-{ann.id}"' in before and "attendee--present" not in before
     # Each line's form carries this session's token (the lines are kept per worker, the token is not).
-    line_token = re.search(rf'attendance/{ann.id}" data-checkin-form>\s*<input type="hidden" name="csrf_token" '
-                           r'value="([^"]+)"', before).group(1)
+    match = re.search(rf'attendance/{ann.id}" data-checkin-form>\s*<input type="hidden" name="csrf_token" '
+                      r'value="([^"]+)"', before)
+    assert match, "Anne's line has no check-in form with a token"
+    line_token = match.group(1)
     response = client.post(_admin(setup, f"/attendance/{ann.id}"), data={"csrf_token": line_token})
     assert response.status_code == 302
     after = client.get(page).get_data(as_text=True)
@@ -233,7 +235,9 @@ def test_message_members_queues_one_email_per_active_member(client, auth, db, se
     from outbox.sender import build_message
 
     email = build_message(messages[0])
-    html = email.get_body(("html",)).get_content()
+    html_part = email.get_body(("html",))
+    assert html_part is not None
+    html = html_part.get_content()
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -140,6 +141,8 @@ def test_cancel_notifies_everyone_who_said_yes(db, group_with_members, make_meet
 
 class RSVPMachine(RuleBasedStateMachine):
     """Random answers and capacity changes; the invariants must always hold."""
+
+    ctx: ClassVar[dict[str, Any]]  # db, group, make_meetup and users: set by the test before it runs
 
     def __init__(self) -> None:
         super().__init__()

@@ -39,9 +39,11 @@ def link_path(message) -> str:
     return urlsplit(message.context["url"]).path
 
 
-def user_by_email(db, email) -> User | None:
+def user_by_email(db, email) -> User:
     db.session.expire_all()
-    return db.session.scalars(select(User).where(User.email == email)).first()
+    user = db.session.scalars(select(User).where(User.email == email)).first()
+    assert user is not None, f"no user with the email {email}"
+    return user
 
 
 def cookie(client, name):

@@ -26,6 +26,13 @@ def _photo_name(db, user) -> str | None:
     return db.session.get(User, user.id).profile.photo_filename
 
 
+def _stored_photo(db, user) -> Path:
+    """The file of the user's photo, which must be one we stored."""
+    path = path_for(_photo_name(db, user))
+    assert path is not None
+    return path
+
+
 def test_valid_png_is_reencoded_as_square_jpeg(client, auth, make_user, db):
     user = make_user()
     auth.login(user)
@@ -34,6 +41,7 @@ def test_valid_png_is_reencoded_as_square_jpeg(client, auth, make_user, db):
     name = _photo_name(db, user)
     assert name and name.endswith(".jpg") and "evil" not in name and len(name) == 36
     stored = path_for(name)
+    assert stored is not None
     with Image.open(stored) as image:
         assert image.format == "JPEG" and image.size == (512, 512)
     served = client.get(f"/members/{user.id}/photo")
@@ -45,9 +53,9 @@ def test_replacing_a_photo_deletes_the_old_file(client, auth, make_user, db):
     user = make_user()
     auth.login(user)
     _upload(client, png_bytes())
-    first = path_for(_photo_name(db, user))
+    first = _stored_photo(db, user)
     _upload(client, png_bytes(color="blue"))
-    assert not first.exists() and path_for(_photo_name(db, user)).exists()
+    assert not first.exists() and _stored_photo(db, user).exists()
 
 
 @pytest.mark.parametrize(
@@ -124,9 +132,9 @@ def test_remove_photo(client, auth, make_user, db):
     user = make_user()
     auth.login(user)
     _upload(client, png_bytes())
-    stored = path_for(_photo_name(db, user))
+    stored = _stored_photo(db, user)
     client.post("/profile/photo/delete", data={"csrf_token": csrf_token(client, "/profile")})
-    assert _photo_name(db, user) is None and not Path(stored).exists()
+    assert _photo_name(db, user) is None and not stored.exists()
 
 
 def test_path_for_refuses_names_we_did_not_make():

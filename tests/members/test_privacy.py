@@ -65,7 +65,7 @@ def test_delete_account_removes_personal_data_and_ends_sessions(app, client, aut
                 content_type="multipart/form-data")
     db.session.expire_all()
     photo = path_for(db.session.get(User, me.id).profile.photo_filename)
-    assert photo.exists()
+    assert photo is not None and photo.exists()
     other_device = app.test_client()
     AuthActions(other_device).login(me)
     assert other_device.get("/account").status_code == 200

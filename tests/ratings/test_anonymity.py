@@ -71,7 +71,7 @@ def _surface(client, app, s, surface, user) -> tuple[int | None, str]:
     if surface == "emails":
         if user is None:
             return None, ""
-        bodies = []
+        bodies: list[str] = []
         with app.test_request_context():
             for message in outbox_messages(to=user.email):
                 email = build_message(message)
@@ -115,7 +115,9 @@ def test_anonymity_matrix(app, client, auth, anon, role, surface):
             assert member.name not in body
     # 4. The withheld meetup's scores never appear; its row says so.
     if surface in ("value", "value-me") and status == 200:
-        row = re.search(r"October meetup</span>(.*?)</tr>", body, re.S).group(1)
+        match = re.search(r"October meetup</span>(.*?)</tr>", body, re.S)
+        assert match, "no row for the October meetup"
+        row = match.group(1)
         assert "not enough ratings" in row
         assert "1.5" not in row
     if surface == "csv" and status == 200:

@@ -286,7 +286,9 @@ def test_rating_request_email_renders_escaped(app, db, scenario, make_meetup, ma
     db.session.commit()
     message = next(m for m in outbox_messages() if for_meetup(m, meetup))
     with app.test_request_context():
-        html = build_message(message).get_body(("html",)).get_content()
+        html_part = build_message(message).get_body(("html",))
+        assert html_part is not None
+        html = html_part.get_content()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -44,7 +45,7 @@ def test_seed_ratings_makes_a_mixed_meaningful_report(app, db, make_user, make_g
     report = value_report(ctx["group1"], group_season(ctx["group1"], now.date()), now)
     fits = [m.fit for m in report.meetups if m.fit is not None]
     assert len(fits) >= 6 and max(fits) - min(fits) >= 0.8  # some meetups better than others
-    assert report.group.deep_relationships >= 3
+    assert report.group.deep_relationships is not None and report.group.deep_relationships >= 3
     assert report.group.outcomes >= 3 and report.group.outcomes_value_minor >= 100_000_00
     assert report.verdict.key != "not_enough_data"
     assert report.group.introductions_met >= 1
@@ -56,6 +57,6 @@ def test_seed_ratings_makes_a_mixed_meaningful_report(app, db, make_user, make_g
 def test_seed_ratings_without_meetups_is_a_no_op(db):
     from ratings.demo import seed_ratings
 
-    ctx = {"summary": []}
+    ctx: dict[str, Any] = {"summary": []}
     seed_ratings(ctx)
     assert "skipped" in ctx["summary"][0]

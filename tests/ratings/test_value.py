@@ -34,7 +34,7 @@ def meetup(i: int, raters: int, fit_sum: int, chem_sum: int, attendees: int = 10
 
 
 def season(**overrides) -> SeasonInput:
-    base = dict(
+    base = SeasonInput(
         members=10, fee_minor=800000, currency="DKK",
         meetups=[meetup(1, 4, 16, 12, worth=3), meetup(2, 2, 10, 10), meetup(3, 5, 20, 20, worth=5)],
         raters=6, gave_help=5, got_help=3, renewal={"yes": 4, "unsure": 1, "no": 1},
@@ -43,8 +43,7 @@ def season(**overrides) -> SeasonInput:
         introducers=[("Hanne", 4), ("Anna", 1)],
         outcomes=3, outcomes_value_minor=5_000_000, outcomes_by_kind={"deal": 2, "learning": 1},
     )
-    base.update(overrides)
-    return SeasonInput(**base)
+    return replace(base, **overrides)
 
 
 # --------------------------------------------------------------------------- seasons
@@ -169,6 +168,7 @@ def test_member_figures_hand_computed():
         introductions_made=1, introductions_received=2, fee_minor=800000,
     ))
     me = report.me
+    assert me is not None
     assert me.fit == 3.5 and me.chemistry == 4.5
     assert me.give == 3 and me.get == 3
     assert me.connections == 2 and me.deep_relationships == 1  # pairs (1,2) deep, (1,3)
@@ -178,6 +178,7 @@ def test_member_figures_hand_computed():
 
 def test_member_with_one_rating_sees_own_scores():
     report = build_report(SEASON, season(raters=1), Thresholds(), MemberInput(user_id=9, ratings=1, fit_sum=2, chemistry_sum=5))
+    assert report.me is not None
     assert report.me.fit == 2.0  # own numbers are never withheld from oneself
     assert report.group.fit is None
 

@@ -82,7 +82,9 @@ def test_withheld_meetup_shows_not_enough_ratings(client, auth, scenario):
         rate_as(scenario.meetups[1], user)
     auth.login(scenario.host)
     page = client.get(value_url(scenario)).get_data(as_text=True)
-    row = re.search(r"September meetup</span>(.*?)</tr>", page, re.S).group(1)
+    match = re.search(r"September meetup</span>(.*?)</tr>", page, re.S)
+    assert match, "no row for the September meetup"
+    row = match.group(1)
     assert row.count("not enough ratings") == 3  # fit, chemistry, worth my time
 
 
