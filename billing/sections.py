@@ -36,11 +36,11 @@ class PayCard(NamedTuple):
 
 def _held(keys: tuple) -> dict[str, str]:
     """Payment status of each held seat (1 query)."""
-    return dict(db.session.execute(
+    return dict((key, status) for key, status in db.session.execute(
         select(PaymentSeat.hold_key, Payment.status)
         .join(Payment, Payment.id == PaymentSeat.payment_id)
         .where(PaymentSeat.hold_key.in_(keys))
-    ).all())
+    ) if key is not None)
 
 
 @read_model

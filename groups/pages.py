@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, null, select
 
 from common.cache import read_model
 from common.db import read_rows
@@ -166,7 +166,7 @@ def _my_groups_statement():
                Membership.status.in_(("applied", "approved", "active", "lapsed")))
     )
     invited = (
-        select(Invite.id, Invite.group_id, None, None, None, *group_columns)
+        select(Invite.id, Invite.group_id, null(), null(), null(), *group_columns)
         .join(Group, Group.id == Invite.group_id)
         .where(Invite.email == bindparam("email"), Invite.accepted_at.is_(None), Invite.revoked_at.is_(None))
     )
@@ -175,13 +175,14 @@ def _my_groups_statement():
 
 def my_groups(user_id: int, email: str) -> MyGroups:
     """One query per request: it says which versions the dashboard's parts are read at."""
-    memberships, invites = [], []
+    memberships: list[MyMembership] = []
+    invites: list[MyInvite] = []
     for row in read_rows(_my_groups_statement(), {"uid": user_id, "email": email}):
         group = GroupAt(*row[5:])
         if row[2] is None:
             invites.append(MyInvite(row[0], group))
         else:
-            memberships.append(MyMembership(*row[:5], group))
+            memberships.append(MyMembership(row[0], row[1], row[2], row[3], row[4], group))
     memberships.sort(key=lambda m: m.id, reverse=True)
     invites.sort(key=lambda i: i.id)
     return MyGroups(tuple(memberships), tuple(invites))

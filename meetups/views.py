@@ -205,7 +205,8 @@ def group_upcoming_meetups(group: Group, membership: Membership | None) -> Marku
     at = group_at(group)
     is_member = can_see_members(membership)
     now = utcnow()
-    rows = pages.yet_to_end(pages.group_upcoming(at, membership.user_id if is_member else None, now.date()), now, 4)
+    viewer_id = membership.user_id if membership is not None and is_member else None
+    rows = pages.yet_to_end(pages.group_upcoming(at, viewer_id, now.date()), now, 4)
     return render("meetups/_group_section.html", pages.GroupMeetups(
         at, rows, tuple(fmt_relative(m.starts_at) for m in rows), is_member, can_manage(membership)))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -98,7 +99,7 @@ def _user_statement(dialect: str, with_group: bool = False):
         .correlate(User)
         .scalar_subquery()
     )
-    entities = [(User, User)]
+    entities: list[tuple[Any, Any]] = [(User, User)]
     if with_group:
         entities += [(Group, aliased(Group)), (Membership, aliased(Membership))]
     columns, parts = [hosted.label("hosted"), Profile.photo_filename.label("photo_filename")], []
@@ -151,7 +152,7 @@ def _start_session(user: User, remember: bool) -> None:
 
 def is_fresh_login() -> bool:
     auth_at = session.get("auth_at")
-    return bool(auth_at) and time.time() - auth_at < current_app.config["FRESH_LOGIN_SECONDS"]
+    return isinstance(auth_at, int | float) and time.time() - auth_at < current_app.config["FRESH_LOGIN_SECONDS"]
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -199,7 +200,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        user = db.session.get(User, current_user.id)
+        user = db.session.get_one(User, current_user.id)
         services.end_sessions(user)
         db.session.commit()
     logout_user()
@@ -301,7 +302,7 @@ def change_password():
         return stale
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = db.session.get(User, current_user.id)
+        user = db.session.get_one(User, current_user.id)
         if not check_password(user.password_hash, form.current_password.data):
             form.current_password.errors = [_("That is not your current password.")]
         else:

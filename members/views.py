@@ -93,7 +93,7 @@ def _fill_profile_form(form: ProfileForm, user: User) -> None:
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile_edit():
-    user = db.session.get(User, current_user.id)
+    user = db.session.get_one(User, current_user.id)
     form = ProfileForm()
     if form.validate_on_submit():
         profile = user.profile
@@ -124,7 +124,7 @@ def profile_edit():
 @bp.route("/profile/photo", methods=["POST"])
 @login_required
 def photo_upload():
-    user = db.session.get(User, current_user.id)
+    user = db.session.get_one(User, current_user.id)
     form = PhotoForm()
     if form.validate_on_submit() and form.photo.data:
         try:
@@ -151,7 +151,7 @@ def photo_delete():
     form = PhotoForm()
     if not form.validate_on_submit():
         abort(400)
-    user = db.session.get(User, current_user.id)
+    user = db.session.get_one(User, current_user.id)
     old = user.profile.photo_filename
     user.profile.photo_filename = None
     db.session.commit()
@@ -201,7 +201,7 @@ def account():
 @bp.route("/account/export")
 @login_required
 def export():
-    data = export_user(db.session.get(User, current_user.id))
+    data = export_user(db.session.get_one(User, current_user.id))
     body = json.dumps(data, indent=2, ensure_ascii=False, default=str)
     stamp = utcnow().strftime("%Y%m%d")
     return Response(
@@ -218,7 +218,7 @@ def export():
 @login_required
 def delete():
     form = DeleteAccountForm()
-    user = db.session.get(User, current_user.id)
+    user = db.session.get_one(User, current_user.id)
     if form.validate_on_submit():
         if not check_password(user.password_hash, form.current_password.data):
             form.current_password.errors = [_("That is not your current password.")]

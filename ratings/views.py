@@ -12,7 +12,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -30,7 +29,7 @@ from common.formatting import fmt_relative
 from common.sections import admin_home_section, dashboard_section, meetup_page_section
 from common.templating import render
 from common.tick import tick_task
-from extensions import db
+from extensions import db, login_manager
 from groups.models import Group, Membership
 from groups.pages import GroupAt, MyGroups, group_at
 from groups.permissions import can_manage, load_group
@@ -82,7 +81,7 @@ def rate(slug: str, meetup_id: int):
             return render_template("ratings/link_expired.html", group=group, meetup=meetup), 410
     else:
         if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
+            return login_manager.unauthorized()
         group, _membership = load_group(slug)
         group, meetup = _load_meetup(slug, meetup_id)
         rater = current_user

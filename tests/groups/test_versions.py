@@ -54,9 +54,9 @@ def test_every_model_that_reaches_a_group_is_tracked_or_exempt(app):
     """A new table cannot be forgotten: each mapped model with a foreign-key
     path to the groups table raises versions or says in writing why not."""
     from common import versions as registry
-    from extensions import db as _db
+    from extensions import Model
 
-    tables = {mapper.local_table.name: mapper.class_ for mapper in _db.Model.registry.mappers}
+    tables = {mapper.class_.__table__.name: mapper.class_ for mapper in Model.registry.mappers}
     edges = {name: {fk.column.table.name for column in cls.__table__.columns for fk in column.foreign_keys}
              for name, cls in tables.items()}
 

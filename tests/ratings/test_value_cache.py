@@ -16,7 +16,12 @@ def test_new_ratings_and_checkins_change_the_cached_report(scenario, db, make_rs
     group, members, meetup = scenario.group, scenario.members, scenario.just_ended
     reads = []
     season_input = services.season_input
-    monkeypatch.setattr(services, "season_input", lambda *args: reads.append(1) or season_input(*args))
+
+    def counted(*args):
+        reads.append(1)
+        return season_input(*args)
+
+    monkeypatch.setattr(services, "season_input", counted)
     for member in members[:3]:
         rate_as(meetup, member, fit=5, chemistry=5)
     first = _report(group)
