@@ -125,7 +125,7 @@ def detail(slug: str, meetup_id: int):
         )
     if context.get("checkin_open"):  # a form of its own (WTForms, its own token): the page is drawn for this request
         context["checkin_form"] = SelfCheckInForm()
-        body = render_template("meetups/_detail_body.html", **context)
+        body = Markup(render_template("meetups/_detail_body.html", **context))  # noqa: S704 (autoescaped template output)
         return render_template("meetups/detail.html", group=group, meetup=meetup, body=body)
     # Everything the body shows besides the group's data: the clock's verdicts and the viewer's answer.
     key = ("meetup", group.id, group.data_version, meetup.id, rsvp and (rsvp.response, rsvp.checked_in_at),
