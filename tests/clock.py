@@ -16,6 +16,7 @@ from freezegun import freeze_time
 TZ = ZoneInfo("Europe/Copenhagen")
 START = datetime(2026, 3, 10, 17, 0, tzinfo=TZ).astimezone(UTC)
 END = START + timedelta(hours=2, minutes=30)
+APRIL = datetime(2026, 4, 14, 17, 0, tzinfo=TZ).astimezone(UTC)  # the next meetup, after every phase
 SETUP = START - timedelta(days=10)  # when the group, its members and their answers were made
 
 # The moments a page is looked at (the check-in window is an hour either side;
@@ -54,7 +55,7 @@ def tick(db) -> None:
     db.session.commit()
 
 
-def assert_clean(html: str) -> None:
+def assert_no_escaped_markup(html: str) -> None:
     """No markup shown as text."""
     found = [snippet for snippet in ESCAPED if snippet in html]
     assert not found, f"escaped markup on the page: {found}"
@@ -127,7 +128,7 @@ def build_circle(db, make_user, make_group, make_member, make_meetup, make_rsvp)
         db.session.commit()
         march = make_meetup(group, title="March meetup", starts_at=START, ends_at=END, capacity=3,
                             place="Kødbyens Kantine", checkin_code="K7M4PQ")
-        april = make_meetup(group, title="April meetup", starts_at=START + timedelta(days=35),
+        april = make_meetup(group, title="April meetup", starts_at=APRIL,
                             place="Kødbyens Kantine")
         rsvps = {name: make_rsvp(march, people[name], response)
                  for name, response in (("host", "going"), ("going", "going"), ("checked_in", "going"),
@@ -146,12 +147,14 @@ def arrive(db, circle: dict, now: datetime) -> None:
         db.session.commit()
 
 
-def look(client, auth, db, circle: dict, viewer: str, path: str):
-    """GET ``path`` as ``viewer`` at the frozen now, after Carl's arrival and the tick."""
+def look(client, auth, db, circle: dict, viewer: str, path: str, *, ticked: bool = True):
+    """GET ``path`` as ``viewer`` at the frozen now, after Carl's arrival and
+    (``ticked``) the minute tick."""
     from common.db import utcnow
 
     arrive(db, circle, utcnow())
-    tick(db)
+    if ticked:
+        tick(db)
     if viewer != "anonymous":
         assert auth.login(circle["people"][viewer]).status_code == 302
     return client.get(path)
@@ -166,3 +169,35 @@ def meetup_rows(html: str) -> dict[str, str]:
         assert match, row
         found[match.group(1)] = row
     return found
+
+
+def walk_the_day(app, db, circle: dict, matrix: dict, path: str, check, *, ticked: bool) -> None:
+    """Every phase in order in one worker, its kept parts never emptied: each
+    viewer, in a client of their own, looks at ``path`` and
+    ``check(response, viewer, phase, expected)`` holds for each cell of
+    ``matrix``, whoever looked before.
+
+    Viewers sign in at SETUP and again when their session would have ended
+    (14 days). Without the tick (``ticked=False``: it has not run yet, or cron
+    is down) nothing else is written after Carl's arrival, so from then until
+    the rating phase no new data version ends what was kept: only the clock
+    tells the pages what changed."""
+    from common.db import utcnow
+    from tests.conftest import AuthActions
+
+    clients = {viewer: app.test_client() for viewer in matrix}
+    signed_at = None
+    for index, phase in enumerate(PHASE_NAMES):
+        if signed_at is None or PHASES[phase] - signed_at > timedelta(days=13):
+            signed_at = SETUP + timedelta(hours=1) if signed_at is None else PHASES[phase]
+            with freeze_time(signed_at):
+                for viewer, client in clients.items():
+                    if viewer != "anonymous":
+                        assert AuthActions(client).login(circle["people"][viewer]).status_code == 302
+        with at(phase):
+            arrive(db, circle, utcnow())
+            if ticked:
+                tick(db)
+            for viewer, row in matrix.items():
+                if row[index] is not None:
+                    check(clients[viewer].get(path), viewer, phase, row[index])

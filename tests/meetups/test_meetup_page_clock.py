@@ -11,8 +11,19 @@ import re
 
 import pytest
 
-from tests.clock import END, PHASE_NAMES, PHASES, at, build_circle, cells, look, main, table
-from tests.clock import assert_clean as assert_no_escaped_markup
+from tests.clock import (
+    END,
+    PHASE_NAMES,
+    PHASES,
+    assert_no_escaped_markup,
+    at,
+    build_circle,
+    cells,
+    look,
+    main,
+    table,
+    walk_the_day,
+)
 
 # Letters: G "I'm going" / "Join the waitlist" form, N "I can't come" / "Leave
 # the waitlist" form, C the self check-in form, R "Rate this meetup",
@@ -109,20 +120,13 @@ def test_meetup_page(client, auth, db, circle, viewer, phase, expected):
             assert_no_escaped_markup(again.get_data(as_text=True))
 
 
-def test_one_worker_through_the_day(app, db, circle):
-    """The whole day in one worker, its kept parts never emptied: each phase
-    shows what its cells show, whoever looked before."""
-    from tests.conftest import AuthActions
+@pytest.mark.parametrize("ticked", [True, False], ids=["ticked", "not_ticked"])
+def test_one_worker_through_the_day(app, db, circle, ticked):
+    """The whole day in one worker, caches kept: each phase shows what its cells show."""
+    walk_the_day(app, db, circle, MEETUP_PAGE, circle["march_path"],
+                 lambda response, viewer, phase, expected: check_page(response, circle, viewer, phase, expected),
+                 ticked=ticked)
 
-    for phase in PHASE_NAMES:
-        with at(phase):
-            for viewer, row in MEETUP_PAGE.items():
-                expected = row[PHASE_NAMES.index(phase)]
-                if expected is None:
-                    continue
-                client = app.test_client()
-                response = look(client, AuthActions(client), db, circle, viewer, circle["march_path"])
-                check_page(response, circle, viewer, phase, expected)
 
 
 @pytest.mark.parametrize("phase", PHASE_NAMES)
