@@ -308,4 +308,8 @@ def init_templating(app: Flask) -> None:
     def _request_globals() -> dict:
         # The signed-in user itself rather than Flask-Login's proxy: a page
         # reads it dozens of times, and each read through the proxy costs.
-        return {"current_locale": locale_code(), "current_user": current_user._get_current_object()}
+        # csrf_token too: Flask-WTF's context processor (registered before this
+        # one) would give templates its generate_csrf, which writes this
+        # session's token into a kept part instead of the placeholder.
+        return {"current_locale": locale_code(), "current_user": current_user._get_current_object(),
+                "csrf_token": csrf_token}

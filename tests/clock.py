@@ -61,6 +61,14 @@ def assert_no_escaped_markup(html: str) -> None:
     assert not found, f"escaped markup on the page: {found}"
 
 
+def assert_own_csrf_token(html: str) -> None:
+    """Every form on the page carries one token: this session's (the top bar's
+    sign-out form is drawn for the session), never one a kept part took from
+    another viewer's session."""
+    tokens = set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', html))
+    assert len(tokens) <= 1, "another session's CSRF token on the page"
+
+
 def main(html: str) -> str:
     """The page without its top bar (which names the viewer and their hosted groups)."""
     return html.split("</header>", 1)[1] if "</header>" in html else html
@@ -200,4 +208,6 @@ def walk_the_day(app, db, circle: dict, matrix: dict, path: str, check, *, ticke
                 tick(db)
             for viewer, row in matrix.items():
                 if row[index] is not None:
-                    check(clients[viewer].get(path), viewer, phase, row[index])
+                    response = clients[viewer].get(path)
+                    check(response, viewer, phase, row[index])
+                    assert_own_csrf_token(response.get_data(as_text=True))

@@ -8,6 +8,8 @@ them made kept is offered to the other.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from freezegun import freeze_time
 
@@ -18,6 +20,7 @@ from tests.clock import (
     SETUP,
     START,
     assert_no_escaped_markup,
+    assert_own_csrf_token,
     at,
     main,
     tick,
@@ -92,6 +95,7 @@ def check(response, pair, who: str, page: str, phase: str) -> None:
     html = response.get_data(as_text=True)
     assert_no_escaped_markup(html)
     bar, body = topbar(html), main(html)
+    assert_own_csrf_token(html)
     # The top bar is the viewer's: their first name and email, their admin links only.
     assert f"<span>{me['name'].split()[0]}</span>" in bar and me["email"] in bar, (who, page)
     assert other["name"].split()[0] not in bar and other["email"] not in bar, (who, page)
@@ -123,3 +127,28 @@ def test_two_viewers_never_see_each_others_names_or_actions(app, db, pair, phase
                 for who, client in clients.items():
                     check(client.get(path), pair, who, page, phase)
 
+
+def test_each_of_two_alike_members_answers_with_their_own_token(app, db, make_user, make_group, make_member,
+                                                                make_meetup):
+    """Members who have not answered share the meetup page's kept body; the
+    "I'm going" form of each works with their own session."""
+    with freeze_time(SETUP):
+        group = make_group(name="Quark Circle")
+        first, second = make_member(group, name="Ulysses Nimbus"), make_member(group, name="Philippa Zephyr")
+        meetup = make_meetup(group, starts_at=START, ends_at=END)
+    path = f"/groups/{group.slug}/meetups/{meetup.id}"
+    with at("week_before"):
+        clients = {person.name: app.test_client() for person in (first, second)}
+        for person in (first, second):  # signing in writes (last sign-in): both before either looks
+            assert AuthActions(clients[person.name]).login(person).status_code == 302
+        forms = {}
+        for name, client in clients.items():  # both look before either answers
+            html = client.get(path).get_data(as_text=True)
+            form = re.search(r'action="([^"]+/rsvp)">\s*<input type="hidden" name="csrf_token" value="([^"]+)">'
+                             r'\s*<input type="hidden" name="response" value="going">', html)
+            assert form, "the 'I'm going' form is on the page"
+            forms[name] = (form.group(1), form.group(2))
+        for name, (action, token) in forms.items():
+            answered = clients[name].post(action, data={"csrf_token": token, "response": "going"})
+            assert answered.status_code == 302, name  # not a CSRF failure (400)
+            assert "You have a seat" in clients[name].get(path).get_data(as_text=True), name
