@@ -42,6 +42,7 @@ class UnnamedBulkWrite(RuntimeError):
 class _Tracked:
     column: str
     groups_of: Resolver | None  # None: the column's values are group ids
+    unseen: frozenset[str]  # columns no page shows: changing only these raises nothing
 
 
 _tracked: dict[type, _Tracked] = {}
@@ -54,10 +55,12 @@ def version_table(table: Table, id_column: Column, version_column: Column) -> No
     _version.update(table=table, id=id_column, version=version_column)
 
 
-def track(model: type, column: str = "group_id", groups_of: Resolver | None = None) -> None:
+def track(model: type, column: str = "group_id", groups_of: Resolver | None = None,
+          unseen: tuple[str, ...] = ()) -> None:
     """Writes to ``model`` raise the groups its ``column`` leads to: the values
-    are group ids, or ``groups_of(values)`` selects them."""
-    _tracked[model] = _Tracked(column, groups_of)
+    are group ids, or ``groups_of(values)`` selects them. A change of only
+    ``unseen`` columns (shown on no page) raises nothing."""
+    _tracked[model] = _Tracked(column, groups_of, frozenset(unseen))
 
 
 def exempt(model: type, reason: str) -> None:
@@ -124,13 +127,19 @@ def _values(obj: Any, attribute: str, new: bool, deleted: bool) -> list:
     return [value for value in values if value is not None]
 
 
+def _only_unseen(obj: Any, spec: _Tracked) -> bool:
+    state = inspect(obj)
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    return changed <= spec.unseen
+
+
 def _collect(objects: Iterable[Any], new: set, deleted: set) -> tuple[set | str, list]:
     """Group ids and SELECTs of group ids that these changed objects lead to."""
     groups: set = set()
     found: dict[Resolver, set] = {}
     for obj in objects:
         spec = _spec_of(type(obj))
-        if spec is None:
+        if spec is None or (spec.unseen and obj not in new and obj not in deleted and _only_unseen(obj, spec)):
             continue
         values = _values(obj, spec.column, obj in new, obj in deleted)
         if _UNKNOWN in values:

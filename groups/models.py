@@ -153,7 +153,8 @@ def _register_versions() -> None:
     versions.track(Invite)
     versions.track(AuditEntry)  # the host overview lists recent entries
     # Names, photos and employers show on the pages of every group the person is in.
-    versions.track(User, "id", _groups_of_users)
+    versions.track(User, "id", _groups_of_users,
+                   unseen=("password_hash", "session_version", "last_login_at", "calendar_token"))
     versions.track(Profile, "user_id", _groups_of_users)
     versions.track(Company, "id", _groups_of_companies)
 

@@ -214,3 +214,19 @@ def test_the_cli_raises_every_group(db, runner, two_groups):
     result = runner.invoke(args=["bump-versions"])
     assert result.exit_code == 0, result.output
     assert raised(before, versions(db, *two_groups)) == [True, True]
+
+
+def test_signing_in_raises_no_version(db, make_member, two_groups):
+    """Sign-ins, password changes and ended sessions change nothing a page shows."""
+    from common.db import utcnow
+
+    a, b = two_groups
+    person = make_member(a)
+    before = versions(db, a, b)
+    person.last_login_at = utcnow()
+    person.session_version += 1
+    db.session.commit()
+    assert raised(before, versions(db, a, b)) == [False, False]
+    person.name = "Renamed Person"
+    db.session.commit()
+    assert raised(before, versions(db, a, b)) == [True, False]
