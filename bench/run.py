@@ -3,7 +3,8 @@
 1. Builds (once) a large database: `flask db upgrade` + `flask seed-large`
    (BENCH_DATABASE_URL, default SQLite in instance/bench.sqlite3).
 2. Serves NQ with gunicorn (2 workers) and, beside it, bench/bare_app.py
-   (2 workers) rendering the same base template with filler of the same size.
+   (2 workers): plain Flask with no extensions rendering a 20-row Jinja page,
+   the stack's ceiling.
 3. For each page, alternates bare and NQ runs of wrk (1 thread, a few
    connections) for several rounds; prints rps and p50/p95 latency per page,
    the ratio NQ/bare (median of rounds), and finally one JSON line.
@@ -151,7 +152,7 @@ def main() -> int:
         for page in args.pages.split(","):
             path, role = targets[f"{page}_path"], targets[f"{page}_role"]
             size = fetch_size(nq + path, cookies[role])
-            bare_url = f"{bare}/page?size={size}"
+            bare_url = f"{bare}/"
             fetch_size(bare_url, "")
             wrk(nq + path, cookies[role], 1, args.connections)  # warm up both
             wrk(bare_url, "", 1, args.connections)
