@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEFAULT_DB = f"sqlite:///{ROOT / 'instance' / 'bench.sqlite3'}"
 PASSWORD = "networking-demo"
+# Sent on every request, the login's included, like a browser: Flask-Login's
+# session protection compares it with the one the session was signed in with.
+USER_AGENT = "nq-bench/1"
 
 TARGETS = {  # page → minimum ratio (QUALITY.md 28)
     "dashboard": 0.30,
@@ -99,6 +102,7 @@ def login_cookie(base: str, email: str) -> str:
     """Sign in through the real login form; return the Cookie header value."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     html = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
@@ -109,7 +113,7 @@ def login_cookie(base: str, email: str) -> str:
 
 
 def fetch_size(url: str, cookie: str) -> int:
-    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    request = urllib.request.Request(url, headers={"Cookie": cookie, "User-Agent": USER_AGENT})
     with urllib.request.urlopen(request) as response:
         if response.status != 200:
             raise RuntimeError(f"{url} answered {response.status}")
@@ -117,7 +121,7 @@ def fetch_size(url: str, cookie: str) -> int:
 
 
 def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict[str, float]:
-    env = {**os.environ, "BENCH_COOKIE": cookie}
+    env = {**os.environ, "BENCH_COOKIE": cookie, "BENCH_UA": USER_AGENT}
     result = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "wrk_report.lua"), url],
         env=env, capture_output=True, text=True, check=True,
