@@ -83,8 +83,17 @@ def seed_large(
     rng = random.Random(seed)
     now = utcnow()
     password_hash = hash_password(PASSWORD)  # one hash, shared: seeding stays fast
-    companies, users, profiles, groups, memberships = [], [], [], [], []
-    meetups, rsvps, ratings, clicks, introductions, outcomes = [], [], [], [], [], []
+    companies: list[dict] = []
+    users: list[dict] = []
+    profiles: list[dict] = []
+    groups: list[dict] = []
+    memberships: list[dict] = []
+    meetups: list[dict] = []
+    rsvps: list[dict] = []
+    ratings: list[dict] = []
+    clicks: list[dict] = []
+    introductions: list[dict] = []
+    outcomes: list[dict] = []
 
     for company_id in range(1, 801):
         companies.append({"id": company_id, "name": f"{rng.choice(LAST)} {rng.choice(INDUSTRIES)} ApS",
