@@ -330,8 +330,11 @@ class Mixed:
                 h: urllib.parse.urlencode([(k, h if k == "headline" else v) for k, v in fields])
                 for h in (plain, plain + BENCH_SUFFIX)}))
             slots.append(mine)
-        # Interleaved, so that consecutive writes go to different people and groups.
-        self.slots = [person[n] for n in range(len(slots[0])) for person in slots]
+        # Interleaved by person and kind, so that consecutive writes go to different people (and
+        # groups) and mostly to different kinds, and even a short run reaches every person's profile.
+        kinds = max(len(mine) for mine in slots)
+        self.slots = [mine[k] for d in range(kinds) for p, mine in enumerate(slots)
+                      if (k := (p + d) % kinds) < len(mine)]
 
     def snapshot(self) -> dict[str, Any]:
         with self.engine.connect() as conn:
