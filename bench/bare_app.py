@@ -1,63 +1,38 @@
-"""The benchmark's yardstick: a bare Flask app rendering NQ's base template.
+"""The benchmark's yardstick: plain Flask, no extensions, a 20-row Jinja page.
 
-No database, no login, no queries: the same ``templates/base.html`` and
-stylesheet, filled with filler content of a requested size, so that NQ's pages
-can be compared with "Flask rendering a page of the same size".
+Nothing from NQ is imported and nothing is added to Flask: no Babel, no
+login, no CSRF, no database. ``GET /`` renders ``bench/templates/bare.html``
+(a title, a tiny layout and a table of 20 rows of a few fields each);
+``POST /write`` reads its form and redirects, the bare side of the mixed
+load. This is the stack's ceiling (QUALITY.md 28): the ratio NQ/bare then
+measures all of NQ's own cost.
 
     gunicorn -w 2 'bench.bare_app:create_bare_app()'
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Flask, render_template, request
-from flask_babel import Babel
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, redirect, render_template, request
 
-from common.formatting import init_formatting
-from common.templating import init_templating
+HERE = Path(__file__).resolve().parent
 
-ROOT = Path(__file__).resolve().parent.parent
-# Endpoints that base.html links to, answered by a no-op view.
-BASE_ENDPOINTS = {
-    "members": ["dashboard", "account", "profile_edit"],
-    "groups": ["index", "create"],
-    "auth": ["login", "register", "logout"],
-}
-
-
-@lru_cache(maxsize=64)
-def filler(size: int) -> list[str]:
-    """Paragraphs of about ``size`` bytes of text (built once per size)."""
-    sentence = "Members met, compared notes on their purpose and planned a follow-up. "
-    paragraphs, total = [], 0
-    while total < size:
-        text = sentence * 6
-        paragraphs.append(text)
-        total += len(text) + 7
-    return paragraphs
+ROWS = [
+    {"id": n, "name": f"Member {n}", "company": f"Company {n % 7} ApS", "city": ("Copenhagen", "Aarhus", "Odense")[n % 3],
+     "answer": "going" if n % 4 else "not going"}
+    for n in range(1, 21)
+]
 
 
 def create_bare_app() -> Flask:
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    app.config.update(SECRET_KEY="bench", WTF_CSRF_ENABLED=True)
-    CSRFProtect(app)
-    Babel(app)
-    login = LoginManager(app)
-    login.user_loader(lambda _id: None)
-    init_formatting(app)
-    init_templating(app)
-    for name, endpoints in BASE_ENDPOINTS.items():
-        blueprint = Blueprint(name, __name__, url_prefix=f"/_{name}")
-        for endpoint in endpoints:
-            blueprint.add_url_rule(f"/{endpoint}", endpoint, lambda: "")
-        app.register_blueprint(blueprint)
+    app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=None)
 
-    @app.route("/page")
+    @app.get("/")
     def page():
-        size = min(max(request.args.get("size", 20000, type=int), 0), 2_000_000)
-        return render_template("bench_bare.html", paragraphs=filler(size))
+        return render_template("bare.html", title="Bare Flask page", rows=ROWS)
+
+    @app.post("/write")
+    def write():
+        return redirect(f"/?seen={len(request.form)}")
 
     return app

@@ -12,7 +12,6 @@ import json
 import random
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -47,15 +46,13 @@ TAGS = ["cloud migration", "board experience", "export to Germany", "hiring engi
 CITIES = ["Copenhagen", "Aarhus", "Odense", "Aalborg", "Esbjerg", "Kolding", "Vejle", "Roskilde"]
 PURPOSES = ["sales", "partners", "learning", "lobbying", "career", "other"]
 
-Row = dict[str, Any]  # one row to insert: column name → value
 
-
-def _chunks(rows: list[Row], size: int = CHUNK) -> Iterable[list[Row]]:
+def _chunks(rows: list[dict], size: int = CHUNK) -> Iterable[list[dict]]:
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
 
-def _bulk(model, rows: list[Row]) -> None:
+def _bulk(model, rows: list[dict]) -> None:
     for chunk in _chunks(rows):
         db.session.execute(insert(model.__table__).execution_options(nq_group=EVERY_GROUP), chunk)
 
@@ -87,17 +84,17 @@ def seed_large(
     rng = random.Random(seed)
     now = utcnow()
     password_hash = hash_password(PASSWORD)  # one hash, shared: seeding stays fast
-    companies: list[Row] = []
-    users: list[Row] = []
-    profiles: list[Row] = []
-    groups: list[Row] = []
-    memberships: list[Row] = []
-    meetups: list[Row] = []
-    rsvps: list[Row] = []
-    ratings: list[Row] = []
-    clicks: list[Row] = []
-    introductions: list[Row] = []
-    outcomes: list[Row] = []
+    companies: list[dict] = []
+    users: list[dict] = []
+    profiles: list[dict] = []
+    groups: list[dict] = []
+    memberships: list[dict] = []
+    meetups: list[dict] = []
+    rsvps: list[dict] = []
+    ratings: list[dict] = []
+    clicks: list[dict] = []
+    introductions: list[dict] = []
+    outcomes: list[dict] = []
 
     for company_id in range(1, 801):
         companies.append({"id": company_id, "name": f"{rng.choice(LAST)} {rng.choice(INDUSTRIES)} ApS",
@@ -264,16 +261,54 @@ def bench_targets(app: Flask) -> dict[str, str]:
         }
 
 
+def bench_actors(app: Flask, count: int = 8) -> list[dict]:
+    """Signed-in people for the mixed load: in ``count`` groups spread over the
+    data set, one member and the host, with their group's pages and the
+    upcoming meetups whose answers are still open (the RSVP flips)."""
+    now = utcnow()
+    group_rows = db.session.execute(select(Group.id, Group.slug).order_by(Group.id)).all()
+    chosen = [group_rows[i * len(group_rows) // count] for i in range(min(count, len(group_rows)))]
+    actors = []
+    with app.test_request_context():
+        for group_id, slug in chosen:
+            def first(role: str, group_id: int = group_id) -> tuple[int, str]:
+                row = db.session.execute(
+                    select(User.id, User.email).join(Membership, Membership.user_id == User.id)
+                    .where(Membership.group_id == group_id, Membership.role == role, Membership.status == "active")
+                    .order_by(User.id).limit(1)).one()
+                return row.id, row.email
+
+            meetup_ids = db.session.scalars(
+                select(Meetup.id).where(Meetup.group_id == group_id, Meetup.status == "scheduled",
+                                        Meetup.starts_at > now, Meetup.rsvp_deadline > now)
+                .order_by(Meetup.starts_at).limit(2)).all()
+            if not meetup_ids:
+                raise click.ClickException(f"{slug} has no meetup open for answers: re-seed (make bench --rebuild)")
+            member_id, member_email = first("member")
+            host_id, host_email = first("host")
+            actors.append({
+                "group": slug, "member_id": member_id, "member_email": member_email,
+                "host_id": host_id, "host_email": host_email, "meetup_ids": list(meetup_ids),
+                "dashboard_path": url_for("members.dashboard"),
+                "group_path": url_for("groups.show", slug=slug),
+                "meetup_path": url_for("meetups.detail", slug=slug, meetup_id=meetup_ids[0]),
+                "admin_home_path": url_for("group_admin.home", slug=slug),
+                "rsvp_paths": [url_for("meetups.rsvp", slug=slug, meetup_id=m) for m in meetup_ids],
+                "profile_path": url_for("members.profile_edit"),
+            })
+    return actors
+
+
 def register(app: Flask) -> None:
     @app.cli.command("seed-large")
     @click.option("--if-new", is_flag=True, help="Only seed a database without users.")
     @click.option("--reset", is_flag=True, help="Drop every table first (the database is rebuilt by db upgrade).")
-    @click.option("--targets", is_flag=True, help="Print the bench targets as JSON and exit.")
+    @click.option("--targets", is_flag=True, help="Print the bench targets (and the mixed load's actors) as JSON and exit.")
     @click.option("--seed", default=2026, help="Random seed.")
     def seed_large_command(if_new: bool, reset: bool, targets: bool, seed: int) -> None:
         """Bulk-insert the large benchmark data set (deterministic)."""
         if targets:
-            click.echo(json.dumps(bench_targets(app)))
+            click.echo(json.dumps({**bench_targets(app), "actors": bench_actors(app)}))
             return
         if reset:
             db.drop_all()

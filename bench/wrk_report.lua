@@ -1,7 +1,11 @@
--- wrk script: send the session cookie, print one JSON line with the figures.
+-- wrk script: send the session cookie and the bench's User-Agent, print one JSON line with the figures.
 local cookie = os.getenv("BENCH_COOKIE")
 if cookie and cookie ~= "" then
   wrk.headers["Cookie"] = cookie
+end
+local agent = os.getenv("BENCH_UA")
+if agent and agent ~= "" then
+  wrk.headers["User-Agent"] = agent
 end
 
 done = function(summary, latency, requests)
