@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from common.db import utcnow
-from ratings.services import _season_cache, group_season, value_report
+from groups.seasons import current_season
+from ratings.services import _season_cache, value_report
 from tests.ratings.ratings_fixtures import rate_as, scenario  # noqa: F401 (fixture)
 
 
 def _report(group):
     now = utcnow()
-    return value_report(group, group_season(group, now.date()), now)
+    return value_report(group, current_season(group, now), now)
 
 
 def test_new_ratings_and_checkins_change_the_cached_report(scenario, db, make_rsvp):  # noqa: F811
