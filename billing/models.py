@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common.db import UTCDateTime, utcnow
 from extensions import db
+from groups.seasons import Season
 
 if TYPE_CHECKING:  # Flask-SQLAlchemy's db.Model is untyped; its base is our DeclarativeBase.
     from extensions import Base as Model
@@ -57,6 +58,8 @@ class Payment(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id", ondelete="SET NULL"))
     group_name: Mapped[str] = mapped_column(String(120), default="")
+    # The season paid for, as printed on its invoice: its first and *last* day (inclusive).
+    # As a ``groups.seasons.Season`` (``[start, end)``) it is ``Payment.season``: the one conversion.
     season_start: Mapped[date] = mapped_column(Date)
     season_end: Mapped[date] = mapped_column(Date)
     # Who started the checkout (the payer's contact); a snapshot survives deletion.
@@ -102,6 +105,15 @@ class Payment(Model):
         back_populates="payment", cascade="all, delete-orphan", lazy="raise", order_by="Refund.id",
     )
     invoice: Mapped[Invoice | None] = relationship(back_populates="payment", lazy="raise", uselist=False)
+
+    @property
+    def season(self) -> Season:
+        """The season paid for, ``[season_start, season_end + 1 day)``."""
+        return Season.through(self.season_start, self.season_end)
+
+    @season.setter
+    def season(self, season: Season) -> None:
+        self.season_start, self.season_end = season.start, season.last_day
 
     @property
     def refundable_minor(self) -> int:
