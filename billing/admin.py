@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -24,7 +25,7 @@ from common.db import utcnow
 from extensions import db
 from groups.models import HOST_ROLES, Group, Membership
 from groups.permissions import load_group
-from groups.seasons import Season, current_season, season_after, season_by_key
+from groups.seasons import Season, current_season, season_after, season_by_key, season_of
 
 bp = Blueprint("billing_admin", __name__)
 
@@ -43,14 +44,20 @@ PAST_SEASONS = 10
 
 
 def _season_from_args(group: Group) -> Season:
-    """``?season=<key>`` (the start year): the next season, the current one or one of the past ten."""
+    """``?season=<key>`` (the start year): the next season, the current one or one of the past ten.
+
+    Links from before the key was the start year name a season by its start date."""
     season = current_season(group, utcnow())
     raw = request.args.get("season", "")
     if not raw:
         return season
-    if not raw.isdigit():
-        abort(400)
-    key = int(raw)
+    if raw.isascii() and raw.isdigit():
+        key = int(raw)
+    else:
+        try:
+            key = season_of(group, date.fromisoformat(raw)).key
+        except ValueError:
+            abort(400)
     if not season.key - PAST_SEASONS <= key <= season.key + 1:
         abort(404)
     return season_by_key(group, key)
