@@ -108,11 +108,10 @@ def _on(year: int, month: int, day: int) -> date:
 
 def spans_a_year(start: date, last: date) -> bool:
     """Whether a season from ``start`` through ``last`` lasts a full year or more."""
-    if last.year - start.year >= 2 or last == date.max:
-        return True
-    if last.year == start.year:  # a year from 1 January: through 31 December
-        return (start.month, start.day) == (1, 1) and (last.month, last.day) == (12, 31)
-    return last + ONE_DAY >= _on(last.year, start.month, start.day)
+    years = last.year - start.year
+    if years != 1:  # within one calendar year only 1 January through 31 December is a full year
+        return years > 1 or ((start.month, start.day) == (1, 1) and (last.month, last.day) == (12, 31))
+    return last == date.max or last + ONE_DAY >= _on(last.year, start.month, start.day)
 
 
 def _rule(group: SeasonSettings) -> _Rule:

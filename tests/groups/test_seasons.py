@@ -117,6 +117,8 @@ def test_spans_a_year():
     assert not spans_a_year(date(2026, 1, 2), date(2026, 12, 31))
     assert spans_a_year(date(1, 1, 1), date(9999, 12, 31))
     assert spans_a_year(date(9998, 6, 1), date(9999, 12, 31))
+    assert not spans_a_year(date(9999, 6, 1), date(9999, 12, 31))
+    assert not spans_a_year(date(2026, 8, 1), date(2026, 7, 31))  # ends before it starts
 
 
 # --------------------------------------------------------------------------- leap days
