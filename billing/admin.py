@@ -14,17 +14,18 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from billing.fees import billing_settings, default_vat_rate_bp
 from billing.forms import BillingSettingsForm, RefundForm
 from billing.models import PAID_STATUSES, GroupBilling, Invoice, Payment, PaymentSeat, Refund
 from billing.providers import get_provider
 from billing.providers.base import ProviderError
-from billing.seasons import Season, billing_settings, current_season, default_vat_rate_bp, next_season
 from billing.services import BillingError, SeatAlreadyHeld, mark_invoice_paid, record_refund, waive_fee
 from common.audit import record_audit
 from common.db import utcnow
 from extensions import db
 from groups.models import HOST_ROLES, Group, Membership
 from groups.permissions import load_group
+from groups.seasons import Season, current_season, season_after, season_by_key, season_of
 
 bp = Blueprint("billing_admin", __name__)
 
@@ -38,25 +39,28 @@ def csv_cell(value: object) -> str:
     return "'" + text if text.startswith(CSV_DANGEROUS) else text
 
 
+# How far back the payments page goes (bookkeeping is kept 5 years; a margin over that).
+PAST_SEASONS = 10
+
+
 def _season_from_args(group: Group) -> Season:
-    today = utcnow().date()
-    season = current_season(group, today)
+    """``?season=<key>`` (the start year): the next season, the current one or one of the past ten.
+
+    Links from before the key was the start year name a season by its start date."""
+    season = current_season(group, utcnow())
     raw = request.args.get("season", "")
-    if raw:
+    if not raw:
+        return season
+    if raw.isascii() and raw.isdigit():
+        key = int(raw)
+    else:
         try:
-            start = date.fromisoformat(raw)
+            key = season_of(group, date.fromisoformat(raw)).key
         except ValueError:
             abort(400)
-        for candidate in (season, next_season(season)):
-            if candidate[0] == start:
-                return candidate
-        years = season[0].year - start.year
-        if 0 < years <= 10:
-            from dateutil.relativedelta import relativedelta
-
-            return season[0] - relativedelta(years=years), season[1] - relativedelta(years=years)
+    if not season.key - PAST_SEASONS <= key <= season.key + 1:
         abort(404)
-    return season
+    return season_by_key(group, key)
 
 
 @dataclass
@@ -77,7 +81,7 @@ class SeasonTotals:
 def season_payments(group: Group, season: Season) -> list[Payment]:
     return list(db.session.scalars(
         select(Payment)
-        .where(Payment.group_id == group.id, Payment.season_start == season[0])
+        .where(Payment.group_id == group.id, Payment.season_start == season.start)
         .options(selectinload(Payment.seats), selectinload(Payment.invoice))
         .order_by(Payment.created_at.desc(), Payment.id.desc())
     ))
@@ -128,11 +132,9 @@ def payments(slug: str) -> ResponseReturnValue:
         .options(selectinload(Payment.seats), selectinload(Payment.invoice))
         .order_by(Payment.created_at)
     ))
-    this_season = current_season(group, utcnow().date())
-    seasons = [next_season(this_season), this_season, *[
-        (this_season[0].replace(year=this_season[0].year - n), this_season[1].replace(year=this_season[1].year - n))
-        for n in (1, 2)
-    ]]
+    this_season = current_season(group, utcnow())
+    seasons = [season_after(group, this_season), this_season,
+               *(season_by_key(group, this_season.key - n) for n in (1, 2))]
     return render_template(
         "billing/admin/payments.html", group=group, season=season, seasons=seasons, payments=rows,
         members=members, by_membership=by_membership, outstanding=outstanding, totals=totals_of(rows),
@@ -157,7 +159,7 @@ def payments_csv(slug: str) -> ResponseReturnValue:
             f"{p.refunded_minor / 100:.2f}", p.invoice.number if p.invoice else "",
             p.paid_at.isoformat() if p.paid_at else "", "yes" if p.disputed_at else "",
         )])
-    filename = f"payments-{group.slug}-{season[0].isoformat()}.csv"
+    filename = f"payments-{group.slug}-{season.start.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -200,7 +202,7 @@ def mark_paid(slug: str, payment_id: int) -> ResponseReturnValue:
         flash(_("Marked as paid. The membership is active."), "success")
     else:
         flash(_("This payment was already settled; nothing changed."), "info")
-    return redirect(url_for("billing_admin.payments", slug=slug, season=payment.season_start.isoformat()))
+    return redirect(url_for("billing_admin.payments", slug=slug, season=payment.season.key))
 
 
 @bp.post("/groups/<slug>/admin/payments/<int:payment_id>/refund")
@@ -245,10 +247,10 @@ def waive(slug: str, membership_id: int) -> ResponseReturnValue:
     except SeatAlreadyHeld:
         db.session.rollback()
         flash(_("This member already has a payment for the season."), "warning")
-        return redirect(url_for("billing_admin.payments", slug=slug, season=season[0].isoformat()))
+        return redirect(url_for("billing_admin.payments", slug=slug, season=season.key))
     db.session.commit()
     flash(_("Fee waived for %(name)s.", name=membership.user.name), "success")
-    return redirect(url_for("billing_admin.payments", slug=slug, season=season[0].isoformat()))
+    return redirect(url_for("billing_admin.payments", slug=slug, season=season.key))
 
 
 @bp.route("/groups/<slug>/admin/billing", methods=["GET", "POST"])

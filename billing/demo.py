@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from billing.invoices import issue_invoice
 from billing.models import GroupBilling, Payment
-from billing.seasons import current_season, next_season
 from billing.services import CheckoutRequest, confirm_payment, create_payment, record_refund, seats_of
 from common.db import utcnow
 from extensions import db
 from groups.models import HOST_ROLES, Group, Membership
+from groups.seasons import Season, current_season, season_after
 
 
 def _memberships(group: Group) -> dict[int, Membership]:
@@ -34,13 +34,13 @@ def seed_payments(ctx: dict[str, Any]) -> None:
                       "introductions by the host.",
     ))
     db.session.flush()
-    season = current_season(group, now.date())
+    season = current_season(group, now)
     by_user = _memberships(group)
     payers = [m for m in (by_user[u.id] for u in ctx["members"])
               if m.role not in HOST_ROLES and m.status == "active"]
 
     def pay(memberships: list[Membership], provider: str, days_ago: int, *, company: bool = False,
-            po: str = "", on: tuple = season, confirm: bool = True) -> Payment:
+            po: str = "", on: Season = season, confirm: bool = True) -> Payment:
         payer = memberships[0].user
         firm = payer.profile.company if payer.profile else None
         req = CheckoutRequest(
@@ -78,7 +78,7 @@ def seed_payments(ctx: dict[str, Any]) -> None:
                       provider_refund_id=f"re_demo_{refundable.id:04d}")
     # One outstanding invoice: a company renewing early for next season.
     if payers:
-        pay([payers[-1]], "invoice", 3, company=True, po="PO-RENEW", on=next_season(season), confirm=False)
+        pay([payers[-1]], "invoice", 3, company=True, po="PO-RENEW", on=season_after(group, season), confirm=False)
     db.session.flush()
     ctx.setdefault("summary", []).append(
         f"Payments: {len(made)} paid in {group.name} (one partly refunded), one outstanding invoice; "

@@ -15,8 +15,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from billing.fees import billing_settings
 from billing.models import GroupBilling, Invoice, InvoiceCounter, Payment, PaymentSeat
-from billing.seasons import billing_settings
 from extensions import db
 from groups.models import Group
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from common import versions
 from common.db import UTCDateTime, utcnow
 from extensions import Model
+from groups.seasons import Season
 
 PROVIDERS = ("stripe", "invoice", "manual")
 PAYMENT_STATUSES = (
@@ -54,6 +55,8 @@ class Payment(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id", ondelete="SET NULL"))
     group_name: Mapped[str] = mapped_column(String(120), default="")
+    # The season paid for, as printed on its invoice: its first and *last* day (inclusive).
+    # As a ``groups.seasons.Season`` (``[start, end)``) it is ``Payment.season``: the one conversion.
     season_start: Mapped[date] = mapped_column(Date)
     season_end: Mapped[date] = mapped_column(Date)
     # Who started the checkout (the payer's contact); a snapshot survives deletion.
@@ -99,6 +102,15 @@ class Payment(Model):
         back_populates="payment", cascade="all, delete-orphan", lazy="raise", order_by="Refund.id",
     )
     invoice: Mapped[Invoice | None] = relationship(back_populates="payment", lazy="raise", uselist=False)
+
+    @property
+    def season(self) -> Season:
+        """The season paid for, ``[season_start, season_end + 1 day)``."""
+        return Season.through(self.season_start, self.season_end)
+
+    @season.setter
+    def season(self, season: Season) -> None:
+        self.season_start, self.season_end = season.start, season.last_day
 
     @property
     def refundable_minor(self) -> int:

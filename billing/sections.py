@@ -4,15 +4,15 @@ Each card is drawn from a read model of its own (``common.cache.read_model``).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 
+from billing.fees import season_due
 from billing.models import Payment, PaymentSeat
-from billing.seasons import current_season, season_due
 from billing.services import hold_key
 from common.cache import read_model
 from common.db import read_rows, utcnow
@@ -21,6 +21,7 @@ from common.templating import render
 from extensions import db
 from groups.models import Group, Membership
 from groups.pages import GroupAt, MyGroups, MyMembership, group_at
+from groups.seasons import Season, current_season, local_dates_key
 
 
 class PayItem(NamedTuple):
@@ -44,12 +45,15 @@ def _held(keys: tuple) -> dict[str, str]:
 
 
 @read_model
-def pay_items(user_id: int, memberships: tuple[MyMembership, ...], today: date) -> tuple[PayItem, ...]:
-    """Lapsed and renewing memberships, and checkouts in progress (1 query, if any is due)."""
+def pay_items(user_id: int, memberships: tuple[MyMembership, ...], moment: datetime) -> tuple[PayItem, ...]:
+    """Lapsed and renewing memberships, and checkouts in progress (1 query, if any is due).
+
+    ``moment``: a quarter hour (``groups.seasons.local_dates_key``), at which
+    every group's local date, and so its season, turns."""
     due = []
     for membership in memberships:
         if membership.status in ("approved", "active", "lapsed"):
-            season = season_due(membership.group, membership, today)  # type: ignore[arg-type]
+            season = season_due(membership.group, membership, moment)  # type: ignore[arg-type]
             if season is not None:
                 due.append((membership, season, hold_key(membership.id, season)))
     if not due:
@@ -66,7 +70,7 @@ def pay_items(user_id: int, memberships: tuple[MyMembership, ...], today: date) 
 @dashboard_section(order=5)
 def pay_membership_card(user: Any, groups: MyGroups) -> Markup | None:
     """A card with pay links; read again when a group's version or the day changes."""
-    items = pay_items(user.id, groups.memberships, utcnow().date()) if groups.memberships else ()
+    items = pay_items(user.id, groups.memberships, local_dates_key(utcnow())) if groups.memberships else ()
     return render("billing/_dashboard_card.html", PayCard(items)) if items else None
 
 
@@ -82,6 +86,7 @@ def _season_payments_statement():
 
 class PaymentsTile(NamedTuple):
     billing_group: GroupAt
+    billing_season: Season
     paid_minor: int
     pending_count: int
     pending_minor: int
@@ -89,14 +94,14 @@ class PaymentsTile(NamedTuple):
 
 
 @read_model
-def payments_tile_of(group: GroupAt, season_start: date) -> PaymentsTile:
+def payments_tile_of(group: GroupAt, season: Season) -> PaymentsTile:
     """Paid, outstanding and disputed payments of the season (1 query)."""
-    rows = read_rows(_season_payments_statement(), {"gid": group.id, "season": season_start}).all()
+    rows = read_rows(_season_payments_statement(), {"gid": group.id, "season": season.start}).all()
     counts = {status: (n, total, disputed) for status, n, total, disputed in rows}
     paid = sum(counts.get(s, (0, 0, 0))[1] for s in ("paid", "partially_refunded"))
     pending = counts.get("pending", (0, 0, 0))
     disputed = sum(d for _n, _t, d in counts.values())
-    return PaymentsTile(group, paid, pending[0], pending[1], disputed)
+    return PaymentsTile(group, season, paid, pending[0], pending[1], disputed)
 
 
 @admin_home_section(order=40)
@@ -104,8 +109,8 @@ def payments_tile(group: Group) -> Markup | None:
     """Paid, outstanding and disputed payments of the current season."""
     if group.fee_minor <= 0:
         return None
-    season = current_season(group, utcnow().date())
-    return render("billing/_admin_tile.html", payments_tile_of(group_at(group), season[0]))
+    season = current_season(group, utcnow())
+    return render("billing/_admin_tile.html", payments_tile_of(group_at(group), season))
 
 
 class RenewCard(NamedTuple):
@@ -125,7 +130,7 @@ def renew_membership_card(group: Group, membership: Membership | None) -> Markup
     """Lapsed members and members in the renewal window get a pay card on the group page."""
     if membership is None or membership.status not in ("lapsed", "active"):
         return None
-    season = season_due(group, membership, utcnow().date())
+    season = season_due(group, membership, utcnow())
     if season is None:
         return None
     at = group_at(group)

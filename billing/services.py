@@ -16,12 +16,13 @@ from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from billing.fees import billing_settings, quote
 from billing.models import GroupBilling, Payment, PaymentSeat, Refund
-from billing.seasons import Season, billing_settings, quote
 from common.db import utcnow
 from common.urls import external_url
 from extensions import db
 from groups.models import HOST_ROLES, Group, Membership
+from groups.seasons import Season
 from members.models import User
 from outbox.services import queue_email
 
@@ -55,7 +56,8 @@ class CheckoutRequest:
 
 
 def hold_key(membership_id: int, season: Season) -> str:
-    return f"{membership_id}:{season[0].isoformat()}"
+    """The seat's hold for the season (stored: keep the format, "<membership id>:<season start>")."""
+    return f"{membership_id}:{season.start.isoformat()}"
 
 
 def holding_payment(membership_id: int, season: Season) -> Payment | None:
@@ -85,7 +87,7 @@ def create_payment(req: CheckoutRequest, *, status: str = "pending", provider: s
     company = req.company if req.payer_kind == "company" else {}
     payment = Payment(
         group_id=group.id, group_name=group.name,
-        season_start=req.season[0], season_end=req.season[1],
+        season=req.season,
         user_id=req.payer.id, payer_name=req.payer.name, payer_email=req.payer.email,
         payer_kind=req.payer_kind,
         company_name=company.get("name", ""), company_vat=company.get("vat", ""),
@@ -132,14 +134,15 @@ def _activate_seats(payment: Payment, now: datetime) -> None:
     membership_ids = [s.membership_id for s in seats_of(payment.id) if s.membership_id is not None]
     if not membership_ids:
         return
+    paid_through = payment.season.last_day
     db.session.execute(
         update(Membership)
         .where(Membership.id.in_(membership_ids), Membership.status.in_(("approved", "lapsed", "active")))
         .values(
             status="active",
             paid_through=case(
-                (or_(Membership.paid_through.is_(None), Membership.paid_through < payment.season_end),
-                 payment.season_end),
+                (or_(Membership.paid_through.is_(None), Membership.paid_through < paid_through),
+                 paid_through),
                 else_=Membership.paid_through,
             ),
             joined_at=case((Membership.joined_at.is_(None), now), else_=Membership.joined_at),
@@ -244,7 +247,7 @@ def waive_fee(group: Group, membership: Membership, season: Season, *, actor: Us
     payment.note = _("Waived by %(name)s", name=actor.name)
     _activate_seats(payment, utcnow())
     record_audit("payment.waive", actor_id=actor.id, group_id=group.id, target_user_id=membership.user_id,
-                 payment_id=payment.id, season_start=season[0].isoformat())
+                 payment_id=payment.id, season_start=season.start.isoformat())
     return payment
 
 
@@ -317,7 +320,7 @@ def _queue_receipt(payment: Payment) -> None:
     context = {
         "name": payment.payer_name,
         "group": payment.group_name,
-        "season": f"{payment.season_start.isoformat()} – {payment.season_end.isoformat()}",
+        "season": f"{payment.season.start.isoformat()} – {payment.season.last_day.isoformat()}",
         "amount_minor": payment.amount_minor,
         "vat_minor": payment.vat_minor,
         "currency": payment.currency,

@@ -12,13 +12,13 @@ from sqlalchemy import select
 import billing.reconcile  # noqa: F401  (registers the stale-checkout tick task)
 import billing.renewals  # noqa: F401  (registers the renewal tick task)
 import billing.sections  # noqa: F401  (registers dashboard and admin-home sections)
+from billing.fees import billing_settings, quote, season_due
 from billing.forms import CheckoutForm
 from billing.invoices import invoice_by_number
 from billing.models import GroupBilling, Invoice, Payment, PaymentSeat, Refund
 from billing.providers import available_providers, get_provider
 from billing.providers.base import ProviderError
 from billing.providers.stripe import expire_session, payment_for_session, sync_session
-from billing.seasons import billing_settings, quote, season_due
 from billing.services import (
     CheckoutRequest,
     SeatAlreadyHeld,
@@ -69,8 +69,7 @@ def pay(slug: str) -> ResponseReturnValue:
     group, membership = load_group(slug)
     if membership is None:
         abort(403)
-    today = utcnow().date()
-    season = season_due(group, membership, today)
+    season = season_due(group, membership, utcnow())
     if season is None:
         flash(_("There is nothing to pay for %(group)s right now.", group=group.name), "info")
         return redirect(url_for("billing.payments"))
@@ -239,14 +238,14 @@ def _invoice_of(payment_id: int) -> Invoice | None:
 def payments() -> ResponseReturnValue:
     """My payments, receipts and invoices."""
     rows = payments_of_user(current_user.id)
-    today = utcnow().date()
+    now = utcnow()
     memberships = list(db.session.scalars(
         select(Membership).where(Membership.user_id == current_user.id,
                                  Membership.status.in_(("approved", "active", "lapsed")))
     ))
     due = []
     for m in memberships:
-        season = season_due(m.group, m, today)
+        season = season_due(m.group, m, now)
         if season is not None:
             holder = holding_payment(m.id, season)
             if holder is None or holder.status == "pending":

@@ -1,6 +1,7 @@
 """Forms for groups: settings, applying, inviting."""
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from functools import cache
 from zoneinfo import available_timezones
@@ -28,6 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from groups.seasons import spans_a_year
 from groups.services import RESERVED_SLUGS, SLUG_RE, slug_taken
 
 CURRENCIES = ("DKK", "EUR", "SEK", "NOK", "GBP", "USD")
@@ -63,8 +65,16 @@ class GroupForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=MAX_FEE_MAJOR, message=_l("Enter an amount from 0 up to 10,000,000."))],
         description=_l("Per member and season, in whole currency units (e.g. 8000). 0 means free."),
     )
-    season_start = DateField(_l("Season starts"), validators=[Optional()])
-    season_end = DateField(_l("Season ends"), validators=[Optional()])
+    season_start = DateField(
+        _l("Season starts"), validators=[Optional()],
+        description=_l("The first day of the fee period; every season starts on this day. "
+                       "Empty: 1 August."),
+    )
+    season_end = DateField(
+        _l("Season ends"), validators=[Optional()],
+        description=_l("The last day members pay for (e.g. 30 June, before the summer break), "
+                       "at most a year after the start. Empty: a full year."),
+    )
     member_cap = IntegerField(
         _l("Member cap"), default=20,
         validators=[InputRequired(), NumberRange(min=2, max=500, message=_l("Enter a number from 2 to 500."))],
@@ -113,6 +123,8 @@ class GroupForm(FlaskForm):
     def validate_season_end(self, field) -> None:
         if field.data and self.season_start.data and field.data <= self.season_start.data:
             raise ValidationError(_l("The season must end after it starts."))
+        if field.data and self.season_start.data and spans_a_year(self.season_start.data, field.data - timedelta(days=1)):
+            raise ValidationError(_l("A season lasts at most a year."))
 
     def validate_member_cap(self, field) -> None:
         if field.data is not None and field.data < self._seats_taken:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -21,6 +20,7 @@ from common.versions import EVERY_GROUP
 from extensions import db
 from groups.models import Group, Membership
 from groups.pages import GroupAt, group_at
+from groups.seasons import Season, season_bounds
 from meetups.models import RSVP, Meetup
 from meetups.pages import settled_at
 from members.models import User
@@ -30,13 +30,10 @@ from ratings.models import Click, Introduction, Outcome, Rating
 from ratings.value import (
     MeetupInput,
     MemberInput,
-    Season,
     SeasonInput,
     Thresholds,
     ValueReport,
     build_report,
-    season_containing,
-    season_starting,
 )
 
 RATING_TOKEN_SALT = "rate"  # noqa: S105 (a salt, not a secret)
@@ -366,37 +363,6 @@ def pending_ratings(user_id: int, now: datetime) -> list[tuple[RateableMeetup, b
     return [(m, rated) for m, rated in meetups if now < m.closes_at]
 
 
-# --------------------------------------------------------------------------- seasons
-
-def group_season(group: Group, day) -> Season:
-    start = group.season_start
-    return season_containing(day, start.month if start else 8, start.day if start else 1)
-
-
-def season_by_key(group: Group, key: int) -> Season:
-    start = group.season_start
-    return season_starting(key, start.month if start else 8, start.day if start else 1)
-
-
-def season_bounds(group: Group, season: Season) -> tuple[datetime, datetime]:
-    tz = ZoneInfo(group.timezone or "Europe/Copenhagen")
-    return (
-        datetime.combine(season.start, time(), tzinfo=tz),
-        datetime.combine(season.end, time(), tzinfo=tz),
-    )
-
-
-def seasons_with_meetups(group: Group, now: datetime) -> list[Season]:
-    """Seasons from the first meetup to now, newest first (1 query)."""
-    first = db.session.scalar(select(func.min(Meetup.starts_at)).where(Meetup.group_id == group.id))
-    tz = ZoneInfo(group.timezone or "Europe/Copenhagen")
-    current = group_season(group, now.astimezone(tz).date())
-    if first is None:
-        return [current]
-    oldest = group_season(group, first.astimezone(tz).date())
-    return [season_by_key(group, year) for year in range(current.key, oldest.key - 1, -1)]
-
-
 # --------------------------------------------------------------------------- the report
 
 def _int(value: Any) -> int:
@@ -647,11 +613,6 @@ def _host_comments(group_id: int, shown: tuple[int, ...]) -> list[tuple[int, lis
     for meetup_id, comment in rows:
         by_meetup.setdefault(meetup_id, []).append(comment)
     return [(m, by_meetup[m]) for m in shown if m in by_meetup]
-
-
-def current_group_season(group: Group, now: datetime) -> Season:
-    tz = ZoneInfo(group.timezone or "Europe/Copenhagen")
-    return group_season(group, now.astimezone(tz).date())
 
 
 # --------------------------------------------------------------------------- GDPR

@@ -15,8 +15,10 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
+
+from groups.seasons import Season
 
 VERDICT_WORTH = "worth"
 VERDICT_BORDERLINE = "borderline"
@@ -24,45 +26,6 @@ VERDICT_NOT_WORTH = "not_worth"
 VERDICT_NOT_ENOUGH_DATA = "not_enough_data"
 
 CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-# --------------------------------------------------------------------------- seasons
-
-@dataclass(frozen=True)
-class Season:
-    """A fee period ``[start, end)``; ``key`` is the start year (``?season=2025``)."""
-
-    start: date
-    end: date
-
-    @property
-    def key(self) -> int:
-        return self.start.year
-
-    @property
-    def label(self) -> str:
-        if self.start.month == 1 and self.start.day == 1:
-            return str(self.start.year)
-        return f"{self.start.year}–{str(self.end.year)[-2:]}"
-
-
-def season_containing(day: date, start_month: int = 8, start_day: int = 1) -> Season:
-    """The season holding ``day``; a season starts every year on (start_month, start_day).
-
-    Default August 1st (DESIGN.md: seasons run e.g. Aug–Jun). A 29 February
-    start is treated as the 28th so every year has a start.
-    """
-    if start_month == 2 and start_day == 29:
-        start_day = 28
-    this_year_start = date(day.year, start_month, start_day)
-    year = day.year if day >= this_year_start else day.year - 1
-    return season_starting(year, start_month, start_day)
-
-
-def season_starting(year: int, start_month: int = 8, start_day: int = 1) -> Season:
-    if start_month == 2 and start_day == 29:
-        start_day = 28
-    return Season(date(year, start_month, start_day), date(year + 1, start_month, start_day))
 
 
 # --------------------------------------------------------------------------- inputs

@@ -33,6 +33,7 @@ from extensions import db, login_manager
 from groups.models import Group, Membership
 from groups.pages import GroupAt, MyGroups, group_at
 from groups.permissions import can_manage, load_group
+from groups.seasons import Season, current_season, season_by_key, seasons_with_meetups
 from meetups.models import Meetup
 from members.models import User
 from members.privacy import export_section, on_delete_account
@@ -293,13 +294,13 @@ def outcome_new(slug: str):
 
 # --------------------------------------------------------------------------- value report
 
-def _season_arg(group: Group, seasons: list[services.Season]) -> services.Season:
+def _season_arg(group: Group, seasons: list[Season]) -> Season:
     key = request.args.get("season", type=int)
     if key is None:
         return seasons[0]
     if not 1900 < key < 3000:
         abort(404)
-    return services.season_by_key(group, key)
+    return season_by_key(group, key)
 
 
 @bp.route("/groups/<slug>/value")
@@ -308,7 +309,7 @@ def value(slug: str):
     """Is this group worth the fee? Group view for members and hosts; "me" view for members."""
     group, membership = load_group(slug, require="member")
     now = utcnow()
-    seasons = services.seasons_with_meetups(group, now)
+    seasons = seasons_with_meetups(group, now)
     season = _season_arg(group, seasons)
     is_host = can_manage(membership, current_user)
     is_member = membership is not None and membership.status == "active"
@@ -345,7 +346,7 @@ def value_csv(slug: str):
     """The group figures of the season as CSV (no comments, nothing per member)."""
     group, _membership = load_group(slug, require="member")
     now = utcnow()
-    season = _season_arg(group, services.seasons_with_meetups(group, now))
+    season = _season_arg(group, seasons_with_meetups(group, now))
     report = services.value_report(group, season, now)
     body = to_csv(csv_rows(report, group.name))
     filename = f"nq-value-{group.slug}-{season.key}.csv"
@@ -434,7 +435,7 @@ class ValueTile(NamedTuple):
 def admin_value_tile(group: Group) -> Markup:
     """The current season's verdict and rating response rate."""
     now = utcnow()
-    season = services.current_group_season(group, now)
+    season = current_season(group, now)
     report = services.value_report(group, season, now)
     return render("ratings/_admin_section.html", ValueTile(group_at(group), season.label, report.verdict, report.group))
 

@@ -55,3 +55,55 @@ def test_migrations_match_models_and_demo_seeds(fresh_database_url, tmp_path):
         assert users >= 14
         db.session.remove()
         db.engine.dispose()
+
+
+def test_groups_billed_without_season_dates_keep_their_calendar_year(fresh_database_url, tmp_path):
+    """3c1f0a7d9e42: a group billed on the old calendar-year default keeps that period as its
+    season dates, so its members paid through 31 December are not asked to pay (or lapsed)
+    under the new 1 August default; groups never billed, or with dates, are left alone."""
+    from datetime import UTC, date, datetime
+
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from billing.models import Payment
+    from extensions import db
+    from groups.models import Group, Membership
+    from groups.seasons import season_of
+    from members.models import User
+
+    class Migrated(TestConfig):
+        SQLALCHEMY_DATABASE_URI = fresh_database_url
+        MAIL_DIR = str(tmp_path / "mail")
+
+    app = create_app(Migrated)
+    with app.app_context():
+        upgrade(revision="5dee23a60cc5")
+        user = User(email="m@example.com", password_hash="x", name="M")
+        billed = Group(name="Billed", slug="billed", fee_minor=1_000_000)
+        paid_only = Group(name="Paid through", slug="paid-only", season_start=date(2025, 9, 1), fee_minor=1)
+        never = Group(name="Never billed", slug="never", fee_minor=1_000_000)
+        dated = Group(name="Dated", slug="dated", season_start=date(2025, 8, 1), season_end=date(2026, 6, 30))
+        db.session.add_all([user, billed, paid_only, never, dated])
+        db.session.flush()
+        db.session.add(Payment(group_id=billed.id, season_start=date(2026, 1, 1), season_end=date(2026, 12, 31),
+                               amount_minor=1_000_000, provider="invoice", status="paid"))
+        db.session.add(Payment(group_id=dated.id, season_start=date(2025, 8, 1), season_end=date(2026, 6, 30),
+                               amount_minor=1, provider="invoice", status="paid"))
+        db.session.add(Membership(user_id=user.id, group_id=paid_only.id, status="active",
+                                  paid_through=date(2025, 12, 31)))
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        dates = {g.slug: (g.season_start, g.season_end) for g in db.session.scalars(select(Group))}
+        assert dates == {
+            "billed": (date(2026, 1, 1), date(2026, 12, 31)),
+            "paid-only": (date(2025, 1, 1), date(2025, 12, 31)),
+            "never": (None, None),
+            "dated": (date(2025, 8, 1), date(2026, 6, 30)),
+        }
+        billed = db.session.scalars(select(Group).where(Group.slug == "billed")).one()
+        payment = db.session.scalars(select(Payment).where(Payment.group_id == billed.id)).one()
+        assert season_of(billed, datetime(2026, 12, 2, tzinfo=UTC).date()) == payment.season
+        db.session.remove()
+        db.engine.dispose()

@@ -9,13 +9,15 @@ from freezegun import freeze_time
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
 
+from billing.fees import quote, season_due
 from billing.invoices import issue_invoice
 from billing.models import GroupBilling, Invoice, Payment, PaymentSeat
 from billing.renewals import due_reminder, lapse_unpaid_memberships, send_renewal_invitations
-from billing.seasons import current_season, quote, season_due
 from billing.services import CheckoutRequest, confirm_payment, create_payment
+from common.db import utcnow
 from common.versions import EVERY_GROUP
 from groups.models import Group, Membership
+from groups.seasons import Season, current_season
 from tests.conftest import outbox_messages
 
 
@@ -41,22 +43,42 @@ def test_quote(fee, rate, includes, net, vat, total):
     assert quote(group, settings, 3).total_minor == 3 * total
 
 
+def _noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC)
+
+
 def test_current_season_rolls_forward():
-    group = Group(season_start=date(2024, 8, 1), season_end=date(2025, 6, 30), fee_minor=1)
-    assert current_season(group, date(2025, 3, 1)) == (date(2024, 8, 1), date(2025, 6, 30))
-    assert current_season(group, date(2025, 7, 10)) == (date(2025, 8, 1), date(2026, 6, 30))
-    assert current_season(group, date(2027, 1, 1)) == (date(2026, 8, 1), date(2027, 6, 30))
-    assert current_season(Group(fee_minor=1), date(2027, 5, 5)) == (date(2027, 1, 1), date(2027, 12, 31))
+    group = Group(season_start=date(2024, 8, 1), season_end=date(2025, 6, 30), fee_minor=1, timezone="Europe/Copenhagen")
+    aug_jun = lambda year: Season.through(date(year, 8, 1), date(year + 1, 6, 30))  # noqa: E731
+    assert current_season(group, _noon(date(2025, 3, 1))) == aug_jun(2024)
+    assert current_season(group, _noon(date(2025, 7, 10))) == aug_jun(2025)  # the July break: the coming one
+    assert current_season(group, _noon(date(2027, 1, 1))) == aug_jun(2026)
+    # Without dates: 1 August to 31 July (no longer the calendar year).
+    plain = Group(fee_minor=1, timezone="Europe/Copenhagen")
+    assert current_season(plain, _noon(date(2027, 5, 5))) == Season(date(2026, 8, 1), date(2027, 8, 1))
 
 
 def test_season_due_rules():
-    group = Group(season_start=date(2026, 8, 1), season_end=date(2027, 6, 30), fee_minor=100)
+    group = Group(season_start=date(2026, 8, 1), season_end=date(2027, 6, 30), fee_minor=100,
+                  timezone="Europe/Copenhagen")
+    this, coming = Season.through(date(2026, 8, 1), date(2027, 6, 30)), Season.through(date(2027, 8, 1), date(2028, 6, 30))
     ms = Membership(role="member", status="approved")
-    assert season_due(group, ms, date(2026, 9, 1)) == (date(2026, 8, 1), date(2027, 6, 30))
+    assert season_due(group, ms, _noon(date(2026, 9, 1))) == this
     paid = Membership(role="member", status="active", paid_through=date(2027, 6, 30))
-    assert season_due(group, paid, date(2026, 9, 1)) is None
-    assert season_due(group, paid, date(2027, 6, 5)) == (date(2027, 8, 1), date(2028, 6, 30))  # renewal
-    assert season_due(group, Membership(role="host", status="active"), date(2026, 9, 1)) is None
+    assert season_due(group, paid, _noon(date(2026, 9, 1))) is None
+    assert season_due(group, paid, _noon(date(2027, 5, 30))) is None  # 31 days before the last day
+    assert season_due(group, paid, _noon(date(2027, 5, 31))) == coming  # renewal window
+    assert season_due(group, paid, _noon(date(2027, 7, 10))) == coming  # in the break
+    behind = Membership(role="member", status="active", paid_through=date(2026, 6, 30))
+    assert season_due(group, behind, _noon(date(2026, 9, 1))) == this
+    assert season_due(group, Membership(role="host", status="active"), _noon(date(2026, 9, 1))) is None
+
+
+def test_season_due_without_dates_on_december_2():
+    """Issue 12's member: joining on 2 December pays for the season through 31 July."""
+    group = Group(fee_minor=1_000_000, timezone="Europe/Copenhagen")
+    due = season_due(group, Membership(role="member", status="approved"), _noon(date(2026, 12, 2)))
+    assert due == Season(date(2026, 8, 1), date(2027, 8, 1)) and due.last_day == date(2027, 7, 31)
 
 
 # -- invoice numbers -------------------------------------------------------------
@@ -70,7 +92,7 @@ def test_invoice_numbers_sequential_without_gaps_under_concurrency(app, db, seas
         member = make_member(group, status="approved")
         ms = _ms(db, member)
         p = create_payment(CheckoutRequest(group=group, payer=member, memberships=[ms],
-                                           season=current_season(group, date.today()), provider="invoice"))
+                                           season=current_season(group, utcnow()), provider="invoice"))
         payment_ids.append(p.id)
     db.session.commit()
     # A rolled-back issuance must not burn a number.
@@ -114,7 +136,7 @@ def test_invoice_numbers_sequential_without_gaps_under_concurrency(app, db, seas
     other_group = db.session.get(Group, other_id)
     member = make_member(other_group, status="approved")
     p = create_payment(CheckoutRequest(group=other_group, payer=member, memberships=[_ms(db, member)],
-                                       season=current_season(other_group, date.today()), provider="invoice"))
+                                       season=current_season(other_group, utcnow()), provider="invoice"))
     assert issue_invoice(p, other_group, [], date.today()).sequence == 1
 
 
@@ -127,7 +149,8 @@ def test_confirm_is_idempotent_and_renewal_extends_paid_through(db, season_group
     ms.paid_through = date(2027, 6, 30)
     db.session.commit()
     p = create_payment(CheckoutRequest(group=group, payer=member, memberships=[ms],
-                                       season=(date(2027, 8, 1), date(2028, 6, 30)), provider="invoice"))
+                                       season=Season.through(date(2027, 8, 1), date(2028, 6, 30)),
+                                       provider="invoice"))
     assert confirm_payment(p.id) is True
     assert confirm_payment(p.id) is False
     assert _ms(db, member).paid_through == date(2028, 6, 30)
@@ -212,7 +235,7 @@ def test_payment_and_invoice_survive_account_deletion(db, season_group, make_mem
     member = make_member(group, status="approved", name="Gone Member")
     ms = _ms(db, member)
     p = create_payment(CheckoutRequest(group=group, payer=member, memberships=[ms],
-                                       season=current_season(group, date.today()), provider="invoice"))
+                                       season=current_season(group, utcnow()), provider="invoice"))
     issue_invoice(p, group, [], date.today())
     confirm_payment(p.id)
     db.session.commit()
@@ -238,7 +261,7 @@ def test_payments_survive_privacy_delete_account(client, auth, db, season_group,
     member = make_member(group, status="approved", name="Kept Name")
     ms = _ms(db, member)
     p = create_payment(CheckoutRequest(group=group, payer=member, memberships=[ms],
-                                       season=current_season(group, date.today()), provider="invoice"))
+                                       season=current_season(group, utcnow()), provider="invoice"))
     issue_invoice(p, group, [], date.today())
     confirm_payment(p.id)
     db.session.commit()

@@ -1,6 +1,8 @@
 """Creating and configuring groups, the public listing and the group page."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -68,6 +70,8 @@ def test_unverified_user_cannot_create_a_group(client, auth, make_user, db):
         ({"member_cap": "0"}, "Enter a number from 2 to 500"),
         ({"member_cap": "-5"}, "Enter a number from 2 to 500"),
         ({"season_end": "2026-07-01"}, "must end after it starts"),
+        ({"season_end": "2027-08-01"}, "at most a year"),
+        ({"season_start": "0001-01-01", "season_end": "9999-12-31"}, "at most a year"),
         ({"season_start": "not-a-date"}, "Not a valid date"),
         ({"slug": "Bad Slug!"}, "lower-case letters"),
         ({"slug": "new"}, "reserved"),
@@ -84,6 +88,13 @@ def test_invalid_settings_give_form_errors_and_create_nothing(client, auth, make
     assert field_error in html
     assert 'class="alert alert--error"' in html
     assert db.session.scalar(select(Group.id)) is None
+
+
+def test_a_season_of_exactly_a_year_is_accepted(client, auth, make_user, db):
+    auth.login(make_user())
+    response = post_form(client, "/groups/new", {**VALID, "season_end": "2027-07-31"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Group.season_end)) == date(2027, 7, 31)
 
 
 def test_duplicate_slug_is_a_form_error(client, auth, make_user, make_group, db):

@@ -32,8 +32,9 @@ def fake_ctx(make_user, make_group, make_member, make_meetup, make_rsvp):
 
 
 def test_seed_ratings_makes_a_mixed_meaningful_report(app, db, make_user, make_group, make_member, make_meetup, make_rsvp):
+    from groups.seasons import current_season
     from ratings.demo import seed_ratings
-    from ratings.services import group_season, value_report
+    from ratings.services import value_report
 
     ctx = fake_ctx(make_user, make_group, make_member, make_meetup, make_rsvp)
     seed_ratings(ctx)
@@ -42,7 +43,7 @@ def test_seed_ratings_makes_a_mixed_meaningful_report(app, db, make_user, make_g
     assert db.session.scalars(select(Rating).where(Rating.meetup_id == ctx["just_ended"].id,
                                                    Rating.user_id == member1.id)).first() is None
     now = utcnow()
-    report = value_report(ctx["group1"], group_season(ctx["group1"], now.date()), now)
+    report = value_report(ctx["group1"], current_season(ctx["group1"], now), now)
     fits = [m.fit for m in report.meetups if m.fit is not None]
     assert len(fits) >= 6 and max(fits) - min(fits) >= 0.8  # some meetups better than others
     assert report.group.deep_relationships is not None and report.group.deep_relationships >= 3

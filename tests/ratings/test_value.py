@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from groups.models import Group
+from groups.seasons import season_of
 from ratings.value import (
     MeetupInput,
     MemberInput,
@@ -20,13 +22,12 @@ from ratings.value import (
     divide_money,
     group_figures,
     meetup_figures,
-    season_containing,
     to_csv,
     verdict,
 )
 
 T0 = datetime(2025, 9, 9, 15, 0, tzinfo=UTC)
-SEASON = season_containing(date(2025, 9, 9))
+SEASON = season_of(Group(), date(2025, 9, 9))
 
 
 def meetup(i: int, raters: int, fit_sum: int, chem_sum: int, attendees: int = 10, worth: int = 0) -> MeetupInput:
@@ -44,16 +45,6 @@ def season(**overrides) -> SeasonInput:
         outcomes=3, outcomes_value_minor=5_000_000, outcomes_by_kind={"deal": 2, "learning": 1},
     )
     return replace(base, **overrides)
-
-
-# --------------------------------------------------------------------------- seasons
-
-def test_season_runs_august_to_august_by_default():
-    assert season_containing(date(2025, 9, 9)).start == date(2025, 8, 1)
-    assert season_containing(date(2026, 7, 31)).start == date(2025, 8, 1)
-    assert season_containing(date(2026, 8, 1)).start == date(2026, 8, 1)
-    assert season_containing(date(2025, 9, 9)).label == "2025–26"
-    assert season_containing(date(2025, 3, 1), 1, 1).label == "2025"
 
 
 # --------------------------------------------------------------------------- per meetup

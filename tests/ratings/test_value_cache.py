@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from common.db import utcnow
+from groups.seasons import current_season
 from ratings import services
-from ratings.services import group_season, value_report
+from ratings.services import value_report
 from tests.ratings.ratings_fixtures import rate_as, scenario  # noqa: F401 (fixture)
 
 
 def _report(group):
     now = utcnow()
-    return value_report(group, group_season(group, now.date()), now)
+    return value_report(group, current_season(group, now), now)
 
 
 def test_new_ratings_and_checkins_change_the_cached_report(scenario, db, make_rsvp, monkeypatch):  # noqa: F811

@@ -1,9 +1,8 @@
-"""Seasons and prices: which season a member pays for, and what it costs.
+"""What a member owes: which season they pay for now, and what a seat costs.
 
-A group's season is ``Group.season_start``–``Group.season_end``; the next
-season is the same dates one year later. Once today passes the stored end the
-group rolls forward a year at a time, so a host never has to edit the dates.
-A group without dates uses the calendar year.
+Seasons themselves (the ``[start, end)`` range and the group's rule) are
+``groups.seasons``; a member's ``paid_through`` date is the ``last_day`` of
+the last season paid for.
 
 Price of one seat (``fee`` = ``Group.fee_minor``, ``r`` = VAT rate):
 
@@ -16,16 +15,14 @@ Stripe line item (unit amount × quantity) and the invoice always agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-
-from dateutil.relativedelta import relativedelta
+from datetime import datetime
 
 from billing.models import GroupBilling
 from groups.models import HOST_ROLES, Group, Membership
+from groups.seasons import Season, current_season, local_date, season_after
 
-# Renewal invitations start this many days before the season ends.
+# Renewal invitations start this many days before the season's last day.
 RENEWAL_WINDOW_DAYS = 30
-Season = tuple[date, date]
 
 
 def default_vat_rate_bp(currency: str) -> int:
@@ -44,43 +41,30 @@ def billing_settings(group: Group, row: GroupBilling | None) -> GroupBilling:
     )
 
 
-def current_season(group: Group, today: date) -> Season:
-    """The season containing ``today`` (rolled forward from the stored dates)."""
-    start, end = group.season_start, group.season_end
-    if start is None or end is None or end < start:
-        return date(today.year, 1, 1), date(today.year, 12, 31)
-    years = 0
-    while end + relativedelta(years=years) < today:
-        years += 1
-    # Between two seasons (e.g. a July break) the coming season counts.
-    return start + relativedelta(years=years), end + relativedelta(years=years)
-
-
-def next_season(season: Season) -> Season:
-    return season[0] + relativedelta(years=1), season[1] + relativedelta(years=1)
-
-
-def season_due(group: Group, membership: Membership | None, today: date) -> Season | None:
-    """The season this membership should pay for now, or None (nothing to pay).
+def season_due(group: Group, membership: Membership | None, now: datetime) -> Season | None:
+    """The season this membership should pay for at ``now``, or None (nothing to pay).
 
     Approved (awaiting payment) and lapsed members pay the current season; an
-    active member whose paid-through date is before the season's end pays it
-    too; within the renewal window an active member paid for this season may
-    pay the next one. Hosts and free groups never pay.
+    active member paid through a day before the season's last day pays it
+    too; within the renewal window (``RENEWAL_WINDOW_DAYS`` before the last
+    day) an active member paid for this season may pay the next one. Hosts
+    and free groups never pay.
     """
     if membership is None or group.fee_minor <= 0 or membership.role in HOST_ROLES:
         return None
-    season = current_season(group, today)
+    season = current_season(group, now)
+    paid_through = membership.paid_through
     if membership.status in ("approved", "lapsed"):
-        if membership.paid_through is not None and membership.paid_through >= season[1]:
+        if paid_through is not None and paid_through >= season.last_day:
             return None
         return season
-    if membership.status != "active" or membership.paid_through is None:
+    if membership.status != "active" or paid_through is None:
         return None
-    if membership.paid_through < season[1]:
+    if paid_through < season.last_day:
         return season
-    upcoming = next_season(season)
-    if membership.paid_through < upcoming[1] and (season[1] - today).days <= RENEWAL_WINDOW_DAYS:
+    upcoming = season_after(group, season)
+    days_left = (season.last_day - local_date(group, now)).days
+    if paid_through < upcoming.last_day and days_left <= RENEWAL_WINDOW_DAYS:
         return upcoming
     return None
 
