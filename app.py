@@ -104,6 +104,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    import billing.demo  # noqa: F401  (each area's demo step registers itself)
+    import groups.demo  # noqa: F401
+    import meetups.demo  # noqa: F401
+    import ratings.demo  # noqa: F401
+    from bench.seed_large import register as register_seed_large
     from common.cli import register_commands
+    from members.cli import register as register_member_commands
 
     register_commands(app)
+    register_member_commands(app)
+    register_seed_large(app)

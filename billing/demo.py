@@ -10,6 +10,7 @@ from billing.invoices import issue_invoice
 from billing.models import GroupBilling, Payment
 from billing.services import CheckoutRequest, confirm_payment, create_payment, record_refund, seats_of
 from common.db import utcnow
+from common.demo import demo_step
 from extensions import db
 from groups.models import HOST_ROLES, Group, Membership
 from groups.seasons import Season, current_season, season_after
@@ -20,6 +21,7 @@ def _memberships(group: Group) -> dict[int, Membership]:
     return {m.user_id: m for m in rows}
 
 
+@demo_step(order=40)
 def seed_payments(ctx: dict[str, Any]) -> None:
     """Paid payments for group 1's active members (self/company, Stripe/invoice, one partly
     refunded), member13 left awaiting payment, one outstanding renewal invoice. Flushes only."""

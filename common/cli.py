@@ -1,11 +1,10 @@
-"""CLI: `flask tick`, `flask seed-demo`, `flask users make-admin EMAIL`."""
+"""CLI: `flask tick`, `flask seed-demo`, `flask bump-versions` (areas add their own: members/cli.py)."""
 from __future__ import annotations
 
 import json
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 
 from common.db import utcnow
 from extensions import db
@@ -41,23 +40,6 @@ def register_commands(app: Flask) -> None:
         for line in summary:
             click.echo(f"  {line}")
 
-    users = AppGroup("users", help="Manage user accounts.")
-
-    @users.command("make-admin")
-    @click.argument("email")
-    def make_admin(email: str) -> None:
-        """Make the user with EMAIL a platform admin."""
-        from members.services import find_user_by_email
-
-        user = find_user_by_email(email)
-        if user is None:
-            raise click.ClickException(f"No user with email {email}.")
-        user.is_admin = True
-        db.session.commit()
-        click.echo(f"{user.email} is now a platform admin.")
-
-    app.cli.add_command(users)
-
     @app.cli.command("bump-versions")
     def bump_versions() -> None:
         """Raise every group's data version: workers recompute what they keep.
@@ -67,7 +49,3 @@ def register_commands(app: Flask) -> None:
         db.session.execute(bump_statement(EVERY_GROUP))
         db.session.commit()
         click.echo("Every group's data version is raised.")
-
-    from bench.seed_large import register as register_seed_large
-
-    register_seed_large(app)

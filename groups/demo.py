@@ -9,6 +9,7 @@ from typing import Any
 
 from common.audit import record_audit
 from common.db import utcnow
+from common.demo import demo_step
 from extensions import db
 from groups.models import Group, Invite, Membership
 from groups.services import slugify
@@ -92,6 +93,11 @@ def _season_around(today: date) -> tuple[date, date]:
     """The August–June season that contains (or is nearest to) today."""
     start_year = today.year if today.month >= 8 else today.year - 1
     return date(start_year, 8, 1), date(start_year + 1, 6, 30)
+
+
+@demo_step(order=10)
+def foundation_step(ctx: dict[str, Any]) -> None:
+    ctx.update(seed_foundation(ctx["password"]))
 
 
 def seed_foundation(password: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from common.db import utcnow
+from common.demo import demo_step
 from extensions import db
 from meetups.models import RSVP, Meetup
 from meetups.schedule import local_to_utc
@@ -100,6 +101,7 @@ def _answer(meetup: Meetup, user, response: str, at: datetime, checked_in: bool 
     return row
 
 
+@demo_step(order=20)
 def seed_meetups(ctx: dict[str, Any]) -> None:
     """Add the demo meetups, RSVPs and attendance; see the module docstring for ctx keys."""
     random.seed(20251209)  # the same demo every time

@@ -11,6 +11,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
+from common.demo import demo_step
 from extensions import db
 from ratings.models import Introduction, Outcome
 from ratings.services import attendees, record_rating
@@ -33,6 +34,7 @@ def _score(base: float, rng: random.Random) -> int:
     return max(1, min(5, round(base + rng.uniform(-1.1, 1.1))))
 
 
+@demo_step(order=30)
 def seed_ratings(ctx: dict[str, Any]) -> None:
     """Add ratings, clicks, introductions and outcomes to group 1's past season."""
     past = ctx.get("past_meetups") or []
