@@ -75,7 +75,7 @@ class SharedStore:
 
     @staticmethod
     def _digest(key: Any) -> str:
-        return "nq:" + hashlib.sha256(repr(key).encode()).hexdigest()
+        return hashlib.sha256(repr(key).encode()).hexdigest()
 
     def get(self, key: Any) -> Any:
         value = self.backend.get(self._digest(key))
@@ -101,7 +101,8 @@ def configure(enabled: bool, size: int = 5_000, url: str | None = None) -> None:
         from cachelib import RedisCache
         from redis import Redis
 
-        _store = SharedStore(RedisCache(host=Redis.from_url(url), key_prefix=""))
+        # The prefix keeps clear() to NQ's entries (rate limits may share the database).
+        _store = SharedStore(RedisCache(host=Redis.from_url(url), key_prefix="nq-cache:"))
     else:
         _store = MemoryStore(size)
 

@@ -102,3 +102,28 @@ def test_a_kept_template_draws_its_fields(app):
     app.jinja_loader = ChoiceLoader([DictLoader({"kept_ok.html": "<b>{{ name }}</b>"}), app.jinja_loader])
     with app.test_request_context():
         assert render("kept_ok.html", Box("<Ada>")) == "<b>&lt;Ada&gt;</b>"
+
+
+def test_a_shared_store_serves_every_worker(app):
+    """NQ_CACHE_URL=redis://…: what one worker kept, another finds (Redis on 127.0.0.1:6379)."""
+    import os
+
+    import redis
+
+    url = os.environ.get("NQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("no Redis here (and CI is unset)")
+    cache.configure(True, url=url)
+    try:
+        cache.clear()
+        with app.test_request_context():
+            assert cache.keep(("shared-test", 1), lambda: Box("kept")) == Box("kept")
+            cache._store = cache.SharedStore(cache._store.backend)  # another worker: a store of its own
+            assert cache.keep(("shared-test", 1), lambda: Box("read again")) == Box("kept")
+        cache.clear()
+    finally:
+        cache.configure(True)
