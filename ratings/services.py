@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, case, delete, distinct, func, or_, select
+from sqlalchemy import BindParameter, and_, bindparam, case, delete, distinct, func, or_, select
 
 from common.cache import read_model
 from common.db import read_rows
@@ -380,10 +380,19 @@ def _held_in_season(group: Group, since: datetime, until: datetime, now: datetim
     )
 
 
-def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
-    """Read every aggregate of the season in a constant number of queries (6)."""
-    since, until = season_bounds(group, season)
-    in_season = _held_in_season(group, since, until, now)
+@lru_cache(maxsize=1)
+def _season_statements():
+    """The season's aggregate queries, built once with bind parameters: building
+    them costs more than SQLite takes to answer them. Binds: ``gid``, ``since``,
+    ``until`` (the season's UTC bounds), ``settled`` (meetups ended by then),
+    ``currency``."""
+    moment = Meetup.ends_at.type
+    gid: BindParameter[int] = bindparam("gid")
+    since, until = bindparam("since", type_=moment), bindparam("until", type_=moment)
+    in_season = and_(
+        Meetup.group_id == gid, Meetup.starts_at >= since, Meetup.starts_at < until,
+        Meetup.status != "cancelled", Meetup.ends_at <= bindparam("settled", type_=moment),
+    )
     season_meetup_ids = select(Meetup.id).where(in_season)
     attended = (
         select(RSVP.meetup_id.label("meetup_id"), func.count().label("n"))
@@ -394,57 +403,31 @@ def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
     )
     rated = (
         select(
-            Rating.meetup_id.label("meetup_id"),
-            func.count().label("n"),
-            func.sum(Rating.fit).label("fit"),
+            Rating.meetup_id.label("meetup_id"), func.count().label("n"), func.sum(Rating.fit).label("fit"),
             func.sum(Rating.chemistry).label("chemistry"),
             func.sum(case((Rating.worth_time.is_(True), 1), else_=0)).label("worth"),
         )
-        .where(Rating.group_id == group.id, Rating.meetup_id.in_(season_meetup_ids))
+        .where(Rating.group_id == gid, Rating.meetup_id.in_(season_meetup_ids))
         .group_by(Rating.meetup_id)
         .subquery()
     )
-    meetup_rows = db.session.execute(
-        select(
-            Meetup.id, Meetup.title, Meetup.starts_at, Meetup.attendance_taken,
-            attended.c.n, rated.c.n, rated.c.fit, rated.c.chemistry, rated.c.worth,
-        )
+    meetups = (
+        select(Meetup.id, Meetup.title, Meetup.starts_at, Meetup.attendance_taken,
+               attended.c.n, rated.c.n, rated.c.fit, rated.c.chemistry, rated.c.worth)
         .outerjoin(attended, attended.c.meetup_id == Meetup.id)
         .outerjoin(rated, rated.c.meetup_id == Meetup.id)
         .where(in_season)
         .order_by(Meetup.starts_at)
-    ).all()
-    meetups = [
-        MeetupInput(
-            meetup_id=mid, title=title, starts_at=starts_at,
-            attendees=max(_int(n_att), _int(n_rated)),
-            raters=_int(n_rated), fit_sum=_int(fit), chemistry_sum=_int(chem),
-            worth_yes=_int(worth), attendance_taken=bool(taken),
-        )
-        for mid, title, starts_at, taken, n_att, n_rated, fit, chem, worth in meetup_rows
-    ]
-    members_sq = (
-        select(func.count()).select_from(Membership)
-        .where(Membership.group_id == group.id, Membership.status == "active")
-        .scalar_subquery()
     )
-    paying_sq = (
-        select(func.count()).select_from(Membership)
-        .where(Membership.group_id == group.id, Membership.status == "active", Membership.role != "host")
-        .scalar_subquery()
-    )
-    totals = db.session.execute(
-        select(
-            members_sq,
-            paying_sq,
-            func.count(distinct(Rating.user_id)),
-            func.sum(case((Rating.gave_help.is_(True), 1), else_=0)),
-            func.sum(case((Rating.got_help.is_(True), 1), else_=0)),
-        ).where(Rating.group_id == group.id, Rating.meetup_id.in_(season_meetup_ids))
-    ).one()
-    members, paying, raters, gave_help, got_help = (_int(v) for v in totals)
-    # Each member's latest renewal intent of the season.
-    ranked = (
+    active = and_(Membership.group_id == gid, Membership.status == "active")
+    totals = select(
+        select(func.count()).select_from(Membership).where(active).scalar_subquery(),
+        select(func.count()).select_from(Membership).where(active, Membership.role != "host").scalar_subquery(),
+        func.count(distinct(Rating.user_id)),
+        func.sum(case((Rating.gave_help.is_(True), 1), else_=0)),
+        func.sum(case((Rating.got_help.is_(True), 1), else_=0)),
+    ).where(Rating.group_id == gid, Rating.meetup_id.in_(season_meetup_ids))
+    ranked = (  # each member's latest renewal intent of the season
         select(
             Rating.renewal_intent.label("intent"),
             func.row_number()
@@ -452,41 +435,49 @@ def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
             .label("rank"),
         )
         .join(Meetup, Meetup.id == Rating.meetup_id)
-        .where(Rating.group_id == group.id, in_season)
+        .where(Rating.group_id == gid, in_season)
         .subquery()
     )
-    renewal = {
-        intent: n
-        for intent, n in db.session.execute(
-            select(ranked.c.intent, func.count()).where(ranked.c.rank == 1).group_by(ranked.c.intent)
-        ).all()
-    }
-    pairs = group_pairs(group.id, since, until)
-    intro_rows = db.session.execute(
+    renewal = select(ranked.c.intent, func.count()).where(ranked.c.rank == 1).group_by(ranked.c.intent)
+    introductions = (
         select(User.name, Introduction.status, func.count())
         .outerjoin(User, User.id == Introduction.introducer_id)
-        .where(
-            Introduction.group_id == group.id,
-            Introduction.created_at >= since,
-            Introduction.created_at < until,
-        )
+        .where(Introduction.group_id == gid, Introduction.created_at >= since, Introduction.created_at < until)
         .group_by(User.name, Introduction.status)
-    ).all()
+    )
+    outcomes = (
+        select(Outcome.kind, func.count(),
+               func.sum(case((Outcome.currency == bindparam("currency"), Outcome.value_minor), else_=0)))
+        .where(Outcome.group_id == gid, Outcome.created_at >= since, Outcome.created_at < until)
+        .group_by(Outcome.kind)
+    )
+    return meetups, totals, renewal, introductions, outcomes
+
+
+def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
+    """Read every aggregate of the season in a constant number of queries (7)."""
+    since, until = season_bounds(group, season)
+    params = {"gid": group.id, "since": since, "until": until, "settled": now, "currency": group.currency}
+    meetups_q, totals_q, renewal_q, introductions_q, outcomes_q = _season_statements()
+    meetups = [
+        MeetupInput(
+            meetup_id=mid, title=title, starts_at=starts_at,
+            attendees=max(_int(n_att), _int(n_rated)),
+            raters=_int(n_rated), fit_sum=_int(fit), chemistry_sum=_int(chem),
+            worth_yes=_int(worth), attendance_taken=bool(taken),
+        )
+        for mid, title, starts_at, taken, n_att, n_rated, fit, chem, worth in read_rows(meetups_q, params)
+    ]
+    members, paying, raters, gave_help, got_help = (_int(v) for v in read_rows(totals_q, params).one())
+    renewal = {intent: n for intent, n in read_rows(renewal_q, params)}
+    pairs = group_pairs(group.id, since, until)
     intro_status: dict[str, int] = {}
     by_introducer: dict[str, int] = {}
-    for name, status, n in intro_rows:
+    for name, status, n in read_rows(introductions_q, params):
         intro_status[status] = intro_status.get(status, 0) + n
         label = name or _("Former member")
         by_introducer[label] = by_introducer.get(label, 0) + n
-    outcome_rows = db.session.execute(
-        select(
-            Outcome.kind,
-            func.count(),
-            func.sum(case((Outcome.currency == group.currency, Outcome.value_minor), else_=0)),
-        )
-        .where(Outcome.group_id == group.id, Outcome.created_at >= since, Outcome.created_at < until)
-        .group_by(Outcome.kind)
-    ).all()
+    outcome_rows = read_rows(outcomes_q, params).all()
     return SeasonInput(
         members=members,
         fee_minor=group.fee_minor,
