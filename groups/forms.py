@@ -7,7 +7,6 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,6 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from common.forms import Form
 from groups.seasons import spans_a_year
 from groups.services import RESERVED_SLUGS, SLUG_RE, slug_taken
 
@@ -41,7 +41,7 @@ def _timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     """Every setting of a group. ``group_id`` (not a field) excludes the group itself from the slug check."""
 
     name = StringField(_l("Group name"), validators=[DataRequired(), Length(min=3, max=120)])
@@ -155,7 +155,7 @@ class GroupForm(FlaskForm):
         }
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(Form):
     motivation = TextAreaField(
         _l("Why do you want to join?"),
         validators=[DataRequired(), Length(max=1500)],
@@ -168,9 +168,9 @@ class ApplyForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare form for POST buttons: only the CSRF token."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -23,6 +22,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from common.forms import Form
 from meetups.schedule import SeasonRule, local_to_utc
 from meetups.services import MeetupData
 
@@ -54,7 +54,7 @@ class _DetailsMixin:
                                            "when it is full, members join a waitlist."))
 
 
-class MeetupForm(_DetailsMixin, FlaskForm):
+class MeetupForm(_DetailsMixin, Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
     starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT, validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMAT, validators=[DataRequired()])
@@ -85,7 +85,7 @@ class MeetupForm(_DetailsMixin, FlaskForm):
         )
 
 
-class SeasonForm(_DetailsMixin, FlaskForm):
+class SeasonForm(_DetailsMixin, Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)], default=_l("Monthly meetup"),
                         description=_l("Every meetup gets this title; edit each one afterwards."))
     first_month = DateField(_l("First month"), format="%Y-%m", validators=[DataRequired()],
@@ -135,23 +135,23 @@ class SeasonForm(_DetailsMixin, FlaskForm):
         )
 
 
-class SelfCheckInForm(FlaskForm):
+class SelfCheckInForm(Form):
     code = StringField(_l("Check-in code"), validators=[DataRequired(), Length(max=20)],
                        description=_l("The code shown at the venue."),
                        render_kw={"autocomplete": "off", "autocapitalize": "characters", "inputmode": "text"})
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     user_id = SelectField(_l("Member"), coerce=int, validators=[DataRequired()])
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(Form):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=160)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)],
                          render_kw={"rows": 10})
 
 
-class AbsenceRuleForm(FlaskForm):
+class AbsenceRuleForm(Form):
     absence_limit = IntegerField(_l("More than this many absences"), validators=[Optional(), NumberRange(min=0, max=50)],
                                  description=_l("Leave empty to switch the rule off."))
     absence_months = IntegerField(_l("Within this many months"), validators=[DataRequired(), NumberRange(min=1, max=24)],

@@ -1,0 +1,31 @@
+"""What every NQ form shares, so that hostile input is a form error (QUALITY 14).
+
+* ``Form`` (the base of every form) refuses NUL bytes in any field: they never
+  belong in typed input and PostgreSQL cannot store them in text. This is the
+  one place that rule lives.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import fields
+from wtforms.meta import DefaultMeta
+from wtforms.validators import StopValidation
+
+
+def reject_nul_bytes(form: Any, field: fields.Field) -> None:
+    """Refuses a field whose submitted value contains a NUL byte, before any other check sees it."""
+    if any(isinstance(value, str) and "\x00" in value for value in field.raw_data or ()):
+        raise StopValidation(_l("This contains characters that are not allowed."))
+
+
+class Form(FlaskForm):
+    """The base of every NQ form: Flask-WTF (CSRF) plus the NUL byte rule on every field."""
+
+    class Meta(DefaultMeta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            bound = super().bind_field(form, unbound_field, options)
+            bound.validators = [reject_nul_bytes, *bound.validators]
+            return bound
