@@ -6,7 +6,6 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DecimalField,
     EmailField,
     IntegerField,
     RadioField,
@@ -17,7 +16,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from common.forms import Form
+from common.forms import DecimalField, Form
 
 
 class MultiCheckboxField(SelectMultipleField):

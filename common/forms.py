@@ -3,6 +3,8 @@
 * ``Form`` (the base of every form) refuses NUL bytes in any field: they never
   belong in typed input and PostgreSQL cannot store them in text. This is the
   one place that rule lives.
+* ``DecimalField`` takes only finite numbers, so the range check after it
+  compares plain numbers (``sNaN`` makes any comparison raise).
 """
 from __future__ import annotations
 
@@ -29,3 +31,15 @@ class Form(FlaskForm):
             bound = super().bind_field(form, unbound_field, options)
             bound.validators = [reject_nul_bytes, *bound.validators]
             return bound
+
+
+class DecimalField(fields.DecimalField):
+    """A decimal field whose value is a finite number: ``Infinity``, ``NaN`` and ``sNaN`` are not valid."""
+
+    data: Any  # a Decimal, or None; as untyped as every WTForms field's, which views assign to freely
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     IntegerField,
     RadioField,
@@ -28,7 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from common.forms import Form
+from common.forms import DecimalField, Form
 from groups.seasons import spans_a_year
 from groups.services import RESERVED_SLUGS, SLUG_RE, slug_taken
 
@@ -117,7 +116,11 @@ class GroupForm(Form):
             raise ValidationError(_l("Unknown timezone. Use a name like Europe/Copenhagen."))
 
     def validate_fee(self, field) -> None:
-        if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+        # Only an amount inside the range is quantized (NumberRange reports the others):
+        # quantizing 1e30 or a 40-digit number exceeds the decimal precision and raises.
+        if field.data is None or not field.data.is_finite() or not 0 <= field.data <= MAX_FEE_MAJOR:
+            return
+        if field.data != field.data.quantize(Decimal("0.01")):
             raise ValidationError(_l("Use at most two decimals."))
 
     def validate_season_end(self, field) -> None:

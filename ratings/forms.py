@@ -4,11 +4,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from common.forms import Form
+from common.forms import DecimalField, Form
 
 SCALE = [(n, str(n)) for n in range(1, 6)]
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
