@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from common.forms import DecimalField, Form
+from common.forms import DecimalField, Form, IntegerField
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -3,8 +3,10 @@
 * ``Form`` (the base of every form) refuses NUL bytes in any field: they never
   belong in typed input and PostgreSQL cannot store them in text. This is the
   one place that rule lives.
-* ``DecimalField`` takes only finite numbers, so the range check after it
-  compares plain numbers (``sNaN`` makes any comparison raise).
+* ``DecimalField`` takes only finite numbers and ``IntegerField`` only numbers
+  that fit in 64 bits, so the range checks after them compare plain numbers
+  (``sNaN`` makes any comparison raise; a 400-digit integer overflows the
+  float that ``NumberRange`` converts it to).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from flask_wtf import FlaskForm
 from wtforms import fields
 from wtforms.meta import DefaultMeta
 from wtforms.validators import StopValidation
+
+MAX_INTEGER = 2**63 - 1  # a BIGINT
 
 
 def reject_nul_bytes(form: Any, field: fields.Field) -> None:
@@ -43,3 +47,15 @@ class DecimalField(fields.DecimalField):
         if self.data is not None and not self.data.is_finite():
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+class IntegerField(fields.IntegerField):
+    """An integer field whose value fits in a 64-bit column; a longer number is not valid."""
+
+    data: Any  # an int, or None (see DecimalField.data)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) > MAX_INTEGER:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))

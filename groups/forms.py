@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -27,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from common.forms import DecimalField, Form
+from common.forms import DecimalField, Form, IntegerField
 from groups.seasons import spans_a_year
 from groups.services import RESERVED_SLUGS, SLUG_RE, slug_taken
 

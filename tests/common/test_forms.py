@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from common.forms import DecimalField, Form
+from common.forms import DecimalField, Form, IntegerField
 
 
 class _Sample(Form):
@@ -55,3 +55,22 @@ def test_decimal_field_out_of_range_is_a_range_error(app, value: str) -> None:
 def test_decimal_field_keeps_a_plain_number(app) -> None:
     form = _form(app, amount="12.50", text="ok")
     assert form.amount.data == Decimal("12.50") and not form.errors
+
+
+class _Count(Form):
+    count = IntegerField(validators=[Optional(), NumberRange(min=0, max=50)])
+
+
+@pytest.mark.parametrize("value", ["9" * 40, "9" * 400, "-" + "9" * 400, str(2**63)])
+def test_integer_field_refuses_numbers_past_64_bits(app, value: str) -> None:
+    with app.test_request_context(method="POST"):
+        form = _Count(formdata=MultiDict({"count": value}), meta={"csrf": False})
+        assert not form.validate()
+        assert form.count.data is None and form.count.errors[0] == "Not a valid integer value."
+
+
+def test_integer_field_in_64_bits_is_range_checked(app) -> None:
+    with app.test_request_context(method="POST"):
+        form = _Count(formdata=MultiDict({"count": str(2**63 - 1)}), meta={"csrf": False})
+        assert not form.validate()
+        assert "between" in form.count.errors[0]
