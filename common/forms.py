@@ -7,6 +7,8 @@
   that fit in 64 bits, so the range checks after them compare plain numbers
   (``sNaN`` makes any comparison raise; a 400-digit integer overflows the
   float that ``NumberRange`` converts it to).
+* ``InYears`` keeps dates within the years a season or meetup can be in:
+  year 1 or 9999 falls off the calendar when converted between timezones.
 """
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import fields
 from wtforms.meta import DefaultMeta
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 
 MAX_INTEGER = 2**63 - 1  # a BIGINT
+MIN_YEAR = 2000
+MAX_YEAR = 2100
 
 
 def reject_nul_bytes(form: Any, field: fields.Field) -> None:
@@ -59,3 +63,15 @@ class IntegerField(fields.IntegerField):
         if self.data is not None and abs(self.data) > MAX_INTEGER:
             self.data = None
             raise ValueError(self.gettext("Not a valid integer value."))
+
+
+class InYears:
+    """A date or datetime from year ``first`` to year ``last``, inclusive."""
+
+    def __init__(self, first: int = MIN_YEAR, last: int = MAX_YEAR) -> None:
+        self.first = first
+        self.last = last
+
+    def __call__(self, form: Any, field: fields.Field) -> None:
+        if field.data is not None and not self.first <= field.data.year <= self.last:
+            raise ValidationError(_l("Enter a date from %(first)d to %(last)d.", first=self.first, last=self.last))

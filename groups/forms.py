@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from common.forms import DecimalField, Form, IntegerField
+from common.forms import DecimalField, Form, IntegerField, InYears
 from groups.seasons import spans_a_year
 from groups.services import RESERVED_SLUGS, SLUG_RE, slug_taken
 
@@ -64,12 +64,12 @@ class GroupForm(Form):
         description=_l("Per member and season, in whole currency units (e.g. 8000). 0 means free."),
     )
     season_start = DateField(
-        _l("Season starts"), validators=[Optional()],
+        _l("Season starts"), validators=[Optional(), InYears()],
         description=_l("The first day of the fee period; every season starts on this day. "
                        "Empty: 1 August."),
     )
     season_end = DateField(
-        _l("Season ends"), validators=[Optional()],
+        _l("Season ends"), validators=[Optional(), InYears()],
         description=_l("The last day members pay for (e.g. 30 June, before the summer break), "
                        "at most a year after the start. Empty: a full year."),
     )

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from common.forms import Form, IntegerField
+from common.forms import Form, IntegerField, InYears
 from meetups.schedule import SeasonRule, local_to_utc
 from meetups.services import MeetupData
 
@@ -55,10 +55,10 @@ class _DetailsMixin:
 
 class MeetupForm(_DetailsMixin, Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
-    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT, validators=[DataRequired()])
-    ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMAT, validators=[DataRequired()])
+    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT, validators=[DataRequired(), InYears()])
+    ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMAT, validators=[DataRequired(), InYears()])
     rsvp_deadline = DateTimeLocalField(
-        _l("Answers close"), format=DATETIME_FORMAT, validators=[Optional()],
+        _l("Answers close"), format=DATETIME_FORMAT, validators=[Optional(), InYears()],
         description=_l("Members can change their answer until then. Empty: until the start."))
 
     def validate_ends_at(self, field) -> None:
@@ -87,9 +87,9 @@ class MeetupForm(_DetailsMixin, Form):
 class SeasonForm(_DetailsMixin, Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)], default=_l("Monthly meetup"),
                         description=_l("Every meetup gets this title; edit each one afterwards."))
-    first_month = DateField(_l("First month"), format="%Y-%m", validators=[DataRequired()],
+    first_month = DateField(_l("First month"), format="%Y-%m", validators=[DataRequired(), InYears()],
                             render_kw={"type": "month"})
-    last_month = DateField(_l("Last month"), format="%Y-%m", validators=[DataRequired()],
+    last_month = DateField(_l("Last month"), format="%Y-%m", validators=[DataRequired(), InYears()],
                            render_kw={"type": "month"})
     ordinal = SelectField(_l("Which"), coerce=int, choices=ORDINAL_LABELS, default=2)
     weekday = SelectField(_l("Weekday"), coerce=int, choices=list(enumerate(WEEKDAY_LABELS)), default=1)

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 from werkzeug.datastructures import MultiDict
-from wtforms import StringField
+from wtforms import DateField, DateTimeLocalField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from common.forms import DecimalField, Form, IntegerField
+from common.forms import DecimalField, Form, IntegerField, InYears
 
 
 class _Sample(Form):
@@ -74,3 +74,23 @@ def test_integer_field_in_64_bits_is_range_checked(app) -> None:
         form = _Count(formdata=MultiDict({"count": str(2**63 - 1)}), meta={"csrf": False})
         assert not form.validate()
         assert "between" in form.count.errors[0]
+
+
+class _Dates(Form):
+    day = DateField(validators=[Optional(), InYears()])
+    starts = DateTimeLocalField(format="%Y-%m-%dT%H:%M", validators=[Optional(), InYears()])
+
+
+@pytest.mark.parametrize("day,starts", [("0001-01-01", "0001-01-01T00:00"), ("9999-12-31", "9999-12-31T23:59"),
+                                        ("1999-12-31", "2101-01-01T00:00")])
+def test_dates_outside_2000_to_2100_are_refused(app, day: str, starts: str) -> None:
+    with app.test_request_context(method="POST"):
+        form = _Dates(formdata=MultiDict({"day": day, "starts": starts}), meta={"csrf": False})
+        assert not form.validate()
+        assert form.day.errors == form.starts.errors == ["Enter a date from 2000 to 2100."]
+
+
+def test_dates_at_the_ends_of_the_range_are_kept(app) -> None:
+    with app.test_request_context(method="POST"):
+        form = _Dates(formdata=MultiDict({"day": "2000-01-01", "starts": "2100-12-31T23:59"}), meta={"csrf": False})
+        assert form.validate(), form.errors
