@@ -7,7 +7,7 @@ import secrets
 import time
 from collections import OrderedDict
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, g, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 from sqlalchemy.exc import SQLAlchemyError
@@ -137,6 +137,23 @@ def init_request_plumbing(app: Flask) -> None:
         if response.mimetype == "text/html":
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+# No list has this many pages; a 40-digit page would overflow the query's OFFSET.
+MAX_PAGE = 100_000
+_DIGITS_RE = re.compile(r"[0-9]+")
+
+
+def page_arg() -> int:
+    """The page of a list asked for with ``?page=``: 1 when missing or not a
+    number (ASCII digits only: ``"²".isdigit()`` holds but ``int`` refuses it),
+    404 past ``MAX_PAGE``."""
+    raw = request.args.get("page", "")
+    if not _DIGITS_RE.fullmatch(raw):
+        return 1
+    if len(raw) > 9 or int(raw) > MAX_PAGE:
+        abort(404)
+    return max(int(raw), 1)
 
 
 def wants_json() -> bool:
