@@ -101,6 +101,15 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         return self.session_class(data)
 
 
+def refuse_nul_bytes_in_url() -> None:
+    """A NUL byte in the path or the query string makes the request malformed
+    (400): no link NQ makes has one, and PostgreSQL cannot compare text with
+    it. (In a form field it is a field error instead: ``common.forms.Form``.)"""
+    if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                     for key, value in request.args.items(multi=True)):
+        abort(400)
+
+
 def request_id_from(header: str | None) -> str:
     if header and _REQUEST_ID_RE.fullmatch(header):
         return header
@@ -121,6 +130,7 @@ def init_request_plumbing(app: Flask) -> None:
     # First of all before-request functions, so that a request refused early
     # (CSRF, rate limit) still has its id in the logs and the response.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
+    app.before_request(refuse_nul_bytes_in_url)
 
     @app.after_request
     def _headers(response):
