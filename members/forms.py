@@ -17,7 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from common.forms import Form
 from members.models import PURPOSES
-from members.security import password_problem
+from members.security import MAX_PASSWORD_LENGTH, password_problem
 
 PURPOSE_LABELS = {
     "sales": _l("Sales"),
@@ -76,7 +76,9 @@ class NewPasswordForm(Form):
 
 
 class ChangePasswordForm(Form):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), StrongPassword()],
@@ -85,7 +87,9 @@ class ChangePasswordForm(Form):
 
 
 class ChangeEmailForm(Form):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     email = EmailField(_l("New email"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
