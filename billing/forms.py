@@ -4,12 +4,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -18,13 +15,15 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from common.forms import DecimalField, Form, IntegerField
+
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(Form):
     payer_kind = RadioField(
         _l("Who pays?"), choices=[("self", _l("I pay myself")), ("company", _l("My company pays"))],
         default="self", validators=[InputRequired()],
@@ -54,13 +53,13 @@ class CheckoutForm(FlaskForm):
             raise ValidationError(_l("Only a company can pay for colleagues' seats."))
 
 
-class RefundForm(FlaskForm):
+class RefundForm(Form):
     amount = DecimalField(_l("Amount to refund"), places=2,
                           validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("10000000"))])
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=200)])
 
 
-class BillingSettingsForm(FlaskForm):
+class BillingSettingsForm(Form):
     legal_name = StringField(_l("Legal name (seller)"), validators=[InputRequired(), Length(max=200)])
     cvr = StringField(_l("CVR number"), validators=[Optional(), Length(max=40)])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)], render_kw={"rows": 3})

@@ -7,7 +7,7 @@ import secrets
 import time
 from collections import OrderedDict
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, g, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 from sqlalchemy.exc import SQLAlchemyError
@@ -101,6 +101,15 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         return self.session_class(data)
 
 
+def refuse_nul_bytes_in_url() -> None:
+    """A NUL byte in the path or the query string makes the request malformed
+    (400): no link NQ makes has one, and PostgreSQL cannot compare text with
+    it. (In a form field it is a field error instead: ``common.forms.Form``.)"""
+    if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                     for key, value in request.args.items(multi=True)):
+        abort(400)
+
+
 def request_id_from(header: str | None) -> str:
     if header and _REQUEST_ID_RE.fullmatch(header):
         return header
@@ -121,6 +130,7 @@ def init_request_plumbing(app: Flask) -> None:
     # First of all before-request functions, so that a request refused early
     # (CSRF, rate limit) still has its id in the logs and the response.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
+    app.before_request(refuse_nul_bytes_in_url)
 
     @app.after_request
     def _headers(response):
@@ -137,6 +147,23 @@ def init_request_plumbing(app: Flask) -> None:
         if response.mimetype == "text/html":
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+# No list has this many pages; a 40-digit page would overflow the query's OFFSET.
+MAX_PAGE = 100_000
+_DIGITS_RE = re.compile(r"[0-9]+")
+
+
+def page_arg() -> int:
+    """The page of a list asked for with ``?page=``: 1 when missing or not a
+    number (ASCII digits only: ``"²".isdigit()`` holds but ``int`` refuses it),
+    404 past ``MAX_PAGE``."""
+    raw = request.args.get("page", "")
+    if not _DIGITS_RE.fullmatch(raw):
+        return 1
+    if len(raw) > 9 or int(raw) > MAX_PAGE:
+        abort(404)
+    return max(int(raw), 1)
 
 
 def wants_json() -> bool:

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from common.formatting import fmt_relative
 from common.sections import rendered_sections
 from common.templating import render
+from common.web import page_arg
 from extensions import db, limiter
 from groups import pages, services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
@@ -247,8 +248,7 @@ AUDIT_PER_PAGE = 50
 @bp.route("/groups/<slug>/admin/audit")
 def audit(slug: str):
     group, membership = load_group(slug, require="host")
-    page_arg = request.args.get("page", "1")
-    page = max(int(page_arg), 1) if page_arg.isdigit() else 1
+    page = page_arg()
     entries = [(services.AuditLine.of(entry), actor, target) for entry, actor, target
                in services.recent_audit(group.id, limit=AUDIT_PER_PAGE + 1, offset=(page - 1) * AUDIT_PER_PAGE)]
     return render_template(

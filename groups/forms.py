@@ -7,13 +7,10 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -29,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from common.forms import DecimalField, Form, IntegerField, InYears
 from groups.seasons import spans_a_year
 from groups.services import RESERVED_SLUGS, SLUG_RE, slug_taken
 
@@ -41,7 +39,7 @@ def _timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     """Every setting of a group. ``group_id`` (not a field) excludes the group itself from the slug check."""
 
     name = StringField(_l("Group name"), validators=[DataRequired(), Length(min=3, max=120)])
@@ -66,12 +64,12 @@ class GroupForm(FlaskForm):
         description=_l("Per member and season, in whole currency units (e.g. 8000). 0 means free."),
     )
     season_start = DateField(
-        _l("Season starts"), validators=[Optional()],
+        _l("Season starts"), validators=[Optional(), InYears()],
         description=_l("The first day of the fee period; every season starts on this day. "
                        "Empty: 1 August."),
     )
     season_end = DateField(
-        _l("Season ends"), validators=[Optional()],
+        _l("Season ends"), validators=[Optional(), InYears()],
         description=_l("The last day members pay for (e.g. 30 June, before the summer break), "
                        "at most a year after the start. Empty: a full year."),
     )
@@ -117,7 +115,11 @@ class GroupForm(FlaskForm):
             raise ValidationError(_l("Unknown timezone. Use a name like Europe/Copenhagen."))
 
     def validate_fee(self, field) -> None:
-        if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+        # Only an amount inside the range is quantized (NumberRange reports the others):
+        # quantizing 1e30 or a 40-digit number exceeds the decimal precision and raises.
+        if field.data is None or not field.data.is_finite() or not 0 <= field.data <= MAX_FEE_MAJOR:
+            return
+        if field.data != field.data.quantize(Decimal("0.01")):
             raise ValidationError(_l("Use at most two decimals."))
 
     def validate_season_end(self, field) -> None:
@@ -155,7 +157,7 @@ class GroupForm(FlaskForm):
         }
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(Form):
     motivation = TextAreaField(
         _l("Why do you want to join?"),
         validators=[DataRequired(), Length(max=1500)],
@@ -168,9 +170,9 @@ class ApplyForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare form for POST buttons: only the CSRF token."""

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from common.sections import rendered_sections
 from common.templating import render
+from common.web import page_arg
 from extensions import db
 from groups import pages, services
 from groups.forms import ApplyForm, ConfirmForm, GroupForm
@@ -18,14 +19,9 @@ bp = Blueprint("groups", __name__)
 PER_PAGE = 12
 
 
-def _page_arg() -> int:
-    page = request.args.get("page", "1")
-    return max(int(page), 1) if page.isdigit() else 1
-
-
 @bp.route("/groups")
 def index():
-    page = _page_arg()
+    page = page_arg()
     rows, total = services.public_groups_page(page, PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     if page > pages:

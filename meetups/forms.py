@@ -8,11 +8,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,6 +21,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from common.forms import Form, IntegerField, InYears
 from meetups.schedule import SeasonRule, local_to_utc
 from meetups.services import MeetupData
 
@@ -54,12 +53,12 @@ class _DetailsMixin:
                                            "when it is full, members join a waitlist."))
 
 
-class MeetupForm(_DetailsMixin, FlaskForm):
+class MeetupForm(_DetailsMixin, Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
-    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT, validators=[DataRequired()])
-    ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMAT, validators=[DataRequired()])
+    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT, validators=[DataRequired(), InYears()])
+    ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMAT, validators=[DataRequired(), InYears()])
     rsvp_deadline = DateTimeLocalField(
-        _l("Answers close"), format=DATETIME_FORMAT, validators=[Optional()],
+        _l("Answers close"), format=DATETIME_FORMAT, validators=[Optional(), InYears()],
         description=_l("Members can change their answer until then. Empty: until the start."))
 
     def validate_ends_at(self, field) -> None:
@@ -85,12 +84,12 @@ class MeetupForm(_DetailsMixin, FlaskForm):
         )
 
 
-class SeasonForm(_DetailsMixin, FlaskForm):
+class SeasonForm(_DetailsMixin, Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)], default=_l("Monthly meetup"),
                         description=_l("Every meetup gets this title; edit each one afterwards."))
-    first_month = DateField(_l("First month"), format="%Y-%m", validators=[DataRequired()],
+    first_month = DateField(_l("First month"), format="%Y-%m", validators=[DataRequired(), InYears()],
                             render_kw={"type": "month"})
-    last_month = DateField(_l("Last month"), format="%Y-%m", validators=[DataRequired()],
+    last_month = DateField(_l("Last month"), format="%Y-%m", validators=[DataRequired(), InYears()],
                            render_kw={"type": "month"})
     ordinal = SelectField(_l("Which"), coerce=int, choices=ORDINAL_LABELS, default=2)
     weekday = SelectField(_l("Weekday"), coerce=int, choices=list(enumerate(WEEKDAY_LABELS)), default=1)
@@ -135,23 +134,23 @@ class SeasonForm(_DetailsMixin, FlaskForm):
         )
 
 
-class SelfCheckInForm(FlaskForm):
+class SelfCheckInForm(Form):
     code = StringField(_l("Check-in code"), validators=[DataRequired(), Length(max=20)],
                        description=_l("The code shown at the venue."),
                        render_kw={"autocomplete": "off", "autocapitalize": "characters", "inputmode": "text"})
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     user_id = SelectField(_l("Member"), coerce=int, validators=[DataRequired()])
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(Form):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=160)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)],
                          render_kw={"rows": 10})
 
 
-class AbsenceRuleForm(FlaskForm):
+class AbsenceRuleForm(Form):
     absence_limit = IntegerField(_l("More than this many absences"), validators=[Optional(), NumberRange(min=0, max=50)],
                                  description=_l("Leave empty to switch the rule off."))
     absence_months = IntegerField(_l("Within this many months"), validators=[DataRequired(), NumberRange(min=1, max=24)],

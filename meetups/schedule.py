@@ -38,15 +38,25 @@ def local_to_utc(naive_local: datetime, timezone: str) -> datetime:
 
     A time inside a spring-forward gap is moved forward by the gap (as a clock
     would); an ambiguous autumn time takes its first (summer-time) meaning.
+    A time whose UTC equivalent falls outside years 1–9999 (midnight on
+    1 January of year 1 east of Greenwich) raises ValueError, as any invalid
+    date does; forms keep dates within ``common.forms.InYears`` first.
     """
     # fold=0 does both: in a gap it uses the offset before the switch (so
     # 02:30 becomes 03:30 summer time), in a fold the first occurrence.
-    return naive_local.replace(tzinfo=ZoneInfo(timezone), fold=0).astimezone(UTC)
+    try:
+        return naive_local.replace(tzinfo=ZoneInfo(timezone), fold=0).astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{naive_local.isoformat()} in {timezone} has no UTC time") from exc
 
 
 def utc_to_local(value: datetime, timezone: str) -> datetime:
-    """A UTC time as a naive wall-clock time in ``timezone`` (for form fields)."""
-    return value.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    """A UTC time as a naive wall-clock time in ``timezone`` (for form fields);
+    ValueError when it falls outside years 1–9999 there."""
+    try:
+        return value.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise ValueError(f"{value.isoformat()} has no wall-clock time in {timezone}") from exc
 
 
 def expand_season(rule: SeasonRule) -> list[tuple[datetime, datetime]]:

@@ -369,7 +369,8 @@ def self_check_in(meetup: Meetup, user: User, code: str, *, now: datetime | None
     if not checkin_open(meetup, now):
         raise MeetupError(_("Self check-in is open from an hour before the meetup until an hour after it."))
     entered = "".join(code.split()).upper()
-    if not meetup.checkin_code or not secrets.compare_digest(entered, meetup.checkin_code):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters ("ÆØÅ") with a TypeError.
+    if not meetup.checkin_code or not secrets.compare_digest(entered.encode(), meetup.checkin_code.encode()):
         raise MeetupError(_("That code is not right. Check the code shown at the venue."))
     return check_in(meetup, user.id, now=now, by_host=False)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
@@ -16,8 +15,9 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from common.forms import Form
 from members.models import PURPOSES
-from members.security import password_problem
+from members.security import MAX_PASSWORD_LENGTH, password_problem
 
 PURPOSE_LABELS = {
     "sales": _l("Sales"),
@@ -47,7 +47,7 @@ class StrongPassword:
             raise ValidationError(problem)
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Work email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
@@ -57,17 +57,17 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), StrongPassword()],
@@ -75,8 +75,10 @@ class NewPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+class ChangePasswordForm(Form):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), StrongPassword()],
@@ -84,8 +86,10 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+class ChangeEmailForm(Form):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     email = EmailField(_l("New email"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
@@ -98,7 +102,7 @@ def _tags(text: str) -> list[str]:
     return seen[:20]
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     headline = StringField(
         _l("Headline"), validators=[Optional(), Length(max=160)],
@@ -144,7 +148,7 @@ class ProfileForm(FlaskForm):
         return _tags(self.seeks_tags.data or "")
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     photo = FileField(
         _l("Photo"),
         validators=[FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Use a JPEG, PNG or WebP image."))],
@@ -152,7 +156,7 @@ class PhotoForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     current_password = PasswordField(
         _l("Your current password"), validators=[DataRequired(), Length(max=1024)],
         description=_l("To make sure it is really you."),

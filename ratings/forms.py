@@ -4,10 +4,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DecimalField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from common.forms import DecimalField, Form
 
 SCALE = [(n, str(n)) for n in range(1, 6)]
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
@@ -26,7 +27,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     fit = RadioField(
         _l("Fit: did it serve your purpose?"), choices=SCALE, coerce=int,
         validators=[InputRequired(_l("Choose 1 to 5."))],
@@ -58,7 +59,7 @@ class RatingForm(FlaskForm):
     )
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     kind = SelectField(
         _l("What did the group bring you?"), choices=list(OUTCOME_KIND_LABELS.items()),
         validators=[DataRequired()],
@@ -81,7 +82,7 @@ class OutcomeForm(FlaskForm):
             raise ValidationError(_l("Choose a member of this group."))
 
 
-class IntroductionForm(FlaskForm):
+class IntroductionForm(Form):
     member_a_id = SelectField(_l("Introduce"), coerce=int, validators=[DataRequired(_l("Choose a member."))])
     member_b_id = SelectField(_l("to"), coerce=int, validators=[DataRequired(_l("Choose a member."))])
     reason = TextAreaField(

@@ -83,3 +83,18 @@ def test_other_timezone_is_respected():
 ])
 def test_local_to_utc_handles_gap_and_fold(naive, expected_utc_hour):
     assert local_to_utc(naive, CPH).hour == expected_utc_hour
+
+
+@pytest.mark.parametrize("naive,timezone", [
+    (datetime(1, 1, 1, 0, 0), "Europe/Copenhagen"),  # UTC would be in year 0
+    (datetime(9999, 12, 31, 23, 59), "America/Los_Angeles"),  # UTC would be in year 10000
+])
+def test_local_to_utc_off_the_calendar_is_a_value_error(naive, timezone):
+    with pytest.raises(ValueError, match="has no UTC time"):
+        local_to_utc(naive, timezone)
+
+
+def test_utc_to_local_off_the_calendar_is_a_value_error():
+    with pytest.raises(ValueError, match="no wall-clock time"):
+        utc_to_local(datetime(9999, 12, 31, 23, 59, tzinfo=UTC), "Europe/Copenhagen")
+    assert local_to_utc(datetime(1, 1, 1, 12, 0), "Europe/Copenhagen").year == 1  # still on the calendar
