@@ -122,7 +122,9 @@ def test_a_shared_store_serves_every_worker(app):
         cache.clear()
         with app.test_request_context():
             assert cache.keep(("shared-test", 1), lambda: Box("kept")) == Box("kept")
-            cache._store = cache.SharedStore(cache._store.backend)  # another worker: a store of its own
+            shared = cache._store
+            assert isinstance(shared, cache.SharedStore)
+            cache._store = cache.SharedStore(shared.backend)  # another worker: a store of its own
             assert cache.keep(("shared-test", 1), lambda: Box("read again")) == Box("kept")
         cache.clear()
     finally:
