@@ -22,8 +22,8 @@ from sqlalchemy import and_, bindparam, func, select
 
 from common.cache import read_model
 from common.db import read_rows
+from groups.directory import Face
 from groups.pages import GroupAt, Standing
-from groups.services import Face
 from meetups import services
 from meetups.models import RSVP, Meetup
 from members.models import Profile, User
