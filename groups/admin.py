@@ -33,7 +33,7 @@ from groups.memberships import MembershipError
 from groups.models import Invite, Membership
 from groups.pages import Application, GroupAt
 from groups.permissions import load_group
-from meetups.services import absence_flags
+from meetups.attendance import absence_flags
 
 bp = Blueprint("group_admin", __name__)
 
