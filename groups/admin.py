@@ -28,13 +28,13 @@ from common.sections import rendered_sections
 from common.templating import render
 from common.web import page_arg
 from extensions import db, limiter
-from groups import pages, services
+from groups import audit_log, invitations, memberships, pages, services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
+from groups.memberships import MembershipError
 from groups.models import Invite, Membership
 from groups.pages import Application, GroupAt
 from groups.permissions import load_group
-from groups.services import MembershipError
-from meetups.services import absence_flags
+from meetups.attendance import absence_flags
 
 bp = Blueprint("group_admin", __name__)
 
@@ -143,7 +143,7 @@ def members(slug: str):
     show = request.args.get("show", "current")
     if show not in MEMBER_VIEWS:
         show = "current"
-    rows = services.memberships_of_group(group.id, MEMBER_VIEWS[show])
+    rows = memberships.memberships_of_group(group.id, MEMBER_VIEWS[show])
     applications = [(Application.of(m), fmt_relative(m.applied_at)) for m in rows] if show == "applied" else []
     counts = services.group_counts(group.id)
     # The group's absence rule flags members who miss too many meetups.
@@ -172,7 +172,7 @@ def _act(slug: str, membership_id: int, action) -> object:
 @bp.route("/groups/<slug>/admin/members/<int:membership_id>/approve", methods=["POST"])
 def approve(slug: str, membership_id: int):
     def action(target: Membership, _mine):
-        services.approve(target, current_user)
+        memberships.approve(target, current_user)
         if target.status == "approved":
             return _("%(name)s is approved and now awaits payment.", name=target.user.name)
         return _("%(name)s is now a member.", name=target.user.name)
@@ -183,7 +183,7 @@ def approve(slug: str, membership_id: int):
 @bp.route("/groups/<slug>/admin/members/<int:membership_id>/decline", methods=["POST"])
 def decline(slug: str, membership_id: int):
     def action(target: Membership, _mine):
-        services.decline(target, current_user)
+        memberships.decline(target, current_user)
         return _("The application of %(name)s is declined. We told them by email.", name=target.user.name)
 
     return _act(slug, membership_id, action)
@@ -192,7 +192,7 @@ def decline(slug: str, membership_id: int):
 @bp.route("/groups/<slug>/admin/members/<int:membership_id>/remove", methods=["POST"])
 def remove(slug: str, membership_id: int):
     def action(target: Membership, mine):
-        services.remove(target, current_user, mine)
+        memberships.remove(target, current_user, mine)
         return _("%(name)s is removed from the group.", name=target.user.name)
 
     return _act(slug, membership_id, action)
@@ -203,7 +203,7 @@ def set_role(slug: str, membership_id: int):
     role = request.form.get("role", "")
 
     def action(target: Membership, mine):
-        services.set_role(target, role, current_user, mine)
+        memberships.set_role(target, role, current_user, mine)
         if role == "co-host":
             return _("%(name)s is now a co-host.", name=target.user.name)
         return _("%(name)s is no longer a co-host.", name=target.user.name)
@@ -217,13 +217,13 @@ def invites(slug: str):
     group, membership = load_group(slug, require="host")
     form = InviteForm()
     if form.validate_on_submit():
-        services.invite(group, form.email.data, current_user)
+        invitations.invite(group, form.email.data, current_user)
         db.session.commit()
         flash(_("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success")
         return redirect(url_for("group_admin.invites", slug=group.slug))
     return render_template(
         "groups/admin/invites.html",
-        group=group, membership=membership, form=form, invites=services.open_invites(group.id),
+        group=group, membership=membership, form=form, invites=invitations.open_invites(group.id),
     )
 
 
@@ -236,7 +236,7 @@ def revoke_invite(slug: str, invite_id: int):
     ).first()
     if invite is None:
         abort(404)
-    services.revoke_invite(invite, current_user)
+    invitations.revoke_invite(invite, current_user)
     db.session.commit()
     flash(_("The invitation to %(email)s is withdrawn.", email=invite.email), "success")
     return redirect(url_for("group_admin.invites", slug=group.slug))
@@ -249,8 +249,8 @@ AUDIT_PER_PAGE = 50
 def audit(slug: str):
     group, membership = load_group(slug, require="host")
     page = page_arg()
-    entries = [(services.AuditLine.of(entry), actor, target) for entry, actor, target
-               in services.recent_audit(group.id, limit=AUDIT_PER_PAGE + 1, offset=(page - 1) * AUDIT_PER_PAGE)]
+    entries = [(audit_log.AuditLine.of(entry), actor, target) for entry, actor, target
+               in audit_log.recent_audit(group.id, limit=AUDIT_PER_PAGE + 1, offset=(page - 1) * AUDIT_PER_PAGE)]
     return render_template(
         "groups/admin/audit.html",
         group=group, membership=membership, entries=entries[:AUDIT_PER_PAGE],

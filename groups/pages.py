@@ -17,21 +17,13 @@ from sqlalchemy import bindparam, null, select
 
 from common.cache import read_model
 from common.db import read_rows
+from groups.audit_log import AuditLine, recent_audit_rows
+from groups.directory import Face, HostFace, member_preview, read_host_faces
+from groups.invitations import invite_token_for
+from groups.memberships import memberships_of_group, pending_counts_for_host
 from groups.models import Group, Invite, Membership
 from groups.permissions import can_manage, can_see_members
-from groups.services import (
-    AuditLine,
-    Face,
-    GroupCounts,
-    HostFace,
-    group_counts,
-    invite_token_for,
-    member_preview,
-    memberships_of_group,
-    pending_counts_for_host,
-    read_host_faces,
-    recent_audit_rows,
-)
+from groups.services import GroupCounts, group_counts
 from members.models import initials_of
 
 GROUP_FIELDS = ("id", "data_version", "slug", "name", "description", "city", "timezone", "currency", "fee_minor",

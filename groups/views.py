@@ -9,10 +9,11 @@ from common.sections import rendered_sections
 from common.templating import render
 from common.web import page_arg
 from extensions import db
-from groups import pages, services
+from groups import directory as member_directory
+from groups import invitations, memberships, pages, services
 from groups.forms import ApplyForm, ConfirmForm, GroupForm
+from groups.memberships import MembershipError
 from groups.permissions import load_group
-from groups.services import MembershipError
 
 bp = Blueprint("groups", __name__)
 
@@ -65,7 +66,7 @@ def apply(slug: str):
         form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            new = services.apply(
+            new = memberships.apply(
                 group, current_user,
                 motivation=getattr(form, "motivation", None) and form.motivation.data or "",
                 contribution=getattr(form, "contribution", None) and form.contribution.data or "",
@@ -100,7 +101,7 @@ def leave(slug: str):
         abort(404)
     was_application = membership.status == "applied"
     try:
-        services.leave(membership)
+        memberships.leave(membership)
     except MembershipError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -118,7 +119,7 @@ def directory(slug: str):
     group, membership = load_group(slug, require="member")
     tag = request.args.get("tag", "").strip()[:40]
     search = request.args.get("q", "").strip()[:80]
-    everyone = services.directory(group.id)
+    everyone = member_directory.directory(group.id)
     members = [
         m for m in everyone
         if (not search or search.lower() in m.user.name.lower())
@@ -130,7 +131,7 @@ def directory(slug: str):
         membership=membership,
         members=members,
         total=len(everyone),
-        tags=services.group_tags(everyone)[:24],
+        tags=member_directory.group_tags(everyone)[:24],
         tag=tag,
         search=search,
     )
@@ -138,7 +139,7 @@ def directory(slug: str):
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite_accept(token: str):
-    invite = services.invite_from_token(token)
+    invite = invitations.invite_from_token(token)
     if invite is None:
         return render_template("groups/invite_invalid.html"), 404
     group = invite.group
@@ -148,7 +149,7 @@ def invite_accept(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            membership = services.accept_invite(invite, current_user)
+            membership = invitations.accept_invite(invite, current_user)
         except MembershipError as exc:
             db.session.rollback()
             flash(str(exc), "error")

@@ -23,7 +23,8 @@ from extensions import db
 from groups.models import Group
 from groups.pages import group_at
 from groups.permissions import load_group
-from meetups import pages, services
+from meetups import attendance as meetup_attendance
+from meetups import pages, reminders, rsvp, services
 from meetups.forms import AbsenceRuleForm, AnnouncementForm, MeetupForm, SeasonForm, WalkInForm
 from meetups.models import RSVP, Meetup
 from meetups.permissions import load_meetup
@@ -148,7 +149,7 @@ def detail(slug: str, meetup_id: int):
     group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     return render_template(
         "meetups/admin/detail.html", group=group, membership=membership, meetup=meetup,
-        lists=services.rsvp_lists(meetup), unanswered=services.unanswered_members(meetup),
+        lists=rsvp.rsvp_lists(meetup), unanswered=rsvp.unanswered_members(meetup),
         cancel_form=FlaskForm(),
     )
 
@@ -160,7 +161,7 @@ def attendance_home(slug: str):
     now = utcnow()
     base = select(Meetup.id).where(Meetup.group_id == group.id, Meetup.status != "cancelled")
     meetup_id = (
-        db.session.scalar(base.where(Meetup.starts_at <= now + services.CHECKIN_BEFORE)
+        db.session.scalar(base.where(Meetup.starts_at <= now + meetup_attendance.CHECKIN_BEFORE)
                           .order_by(Meetup.starts_at.desc()).limit(1))
         or db.session.scalar(base.order_by(Meetup.starts_at).limit(1))
     )
@@ -205,7 +206,7 @@ def attendance(slug: str, meetup_id: int):
     """The phone-first check-in list: search, one tap per person, walk-ins."""
     group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     search = request.args.get("q", "")[:80]
-    rows = services.attendance_rows(meetup, search)
+    rows = meetup_attendance.attendance_rows(meetup, search)
     present = sum(1 for _user, row in rows if row is not None and row.checked_in_at is not None)
     walk_in_form = WalkInForm()
     others = [(user.id, user.name) for user, row in rows if row is None or row.response != "going"]
@@ -213,7 +214,7 @@ def attendance(slug: str, meetup_id: int):
     return render_template(
         "meetups/admin/attendance.html", group=group, membership=membership, meetup=meetup,
         rows=rows, search=search, present=present, walk_in_form=walk_in_form,
-        checkin_open=services.checkin_open(meetup),
+        checkin_open=meetup_attendance.checkin_open(meetup),
     )
 
 
@@ -228,9 +229,9 @@ def toggle_attendance(slug: str, meetup_id: int, user_id: int):
     undo = request.form.get("undo") == "1"
     try:
         if undo:
-            services.undo_check_in(meetup, user_id)
+            meetup_attendance.undo_check_in(meetup, user_id)
         else:
-            services.check_in(meetup, user_id)
+            meetup_attendance.check_in(meetup, user_id)
         db.session.commit()
     except services.MeetupError as exc:
         db.session.rollback()
@@ -266,7 +267,7 @@ def _is_member_or_rsvp(group_id: int, meetup_id: int, user_id: int) -> bool:
 def walk_in(slug: str, meetup_id: int):
     group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     form = WalkInForm()
-    rows = services.attendance_rows(meetup)
+    rows = meetup_attendance.attendance_rows(meetup)
     form.user_id.choices = [(user.id, user.name) for user, row in rows if row is None or row.response != "going"]
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -274,7 +275,7 @@ def walk_in(slug: str, meetup_id: int):
         flash(_("Choose the member who walked in."), "error")
         return redirect(url_for("meetups_admin.attendance", slug=group.slug, meetup_id=meetup.id))
     try:
-        services.check_in(meetup, form.user_id.data)
+        meetup_attendance.check_in(meetup, form.user_id.data)
         db.session.commit()
     except services.MeetupError as exc:
         db.session.rollback()
@@ -289,7 +290,7 @@ def checkin_code(slug: str, meetup_id: int):
     """The self check-in code and QR, big, for a screen at the venue."""
     group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     if not meetup.checkin_code:
-        services.regenerate_checkin_code(meetup)
+        meetup_attendance.regenerate_checkin_code(meetup)
         db.session.commit()
     url = url_for("meetups.self_check_in", slug=group.slug, meetup_id=meetup.id, code=meetup.checkin_code,
                   _external=True)
@@ -298,14 +299,14 @@ def checkin_code(slug: str, meetup_id: int):
     svg = Markup(qr.svg_inline(scale=6, border=2, omitsize=True, title=_("QR code for self check-in")))  # noqa: S704
     return render_template("meetups/admin/code.html", group=group, membership=membership, meetup=meetup,
                            qr_svg=svg, checkin_url=url, form=FlaskForm(),
-                           checkin_open=services.checkin_open(meetup))
+                           checkin_open=meetup_attendance.checkin_open(meetup))
 
 
 @bp.route("/groups/<slug>/admin/meetups/<int:meetup_id>/code", methods=["POST"])
 def new_checkin_code(slug: str, meetup_id: int):
     group, membership, meetup = load_meetup(slug, meetup_id, require="host")
     _require_csrf()
-    services.regenerate_checkin_code(meetup)
+    meetup_attendance.regenerate_checkin_code(meetup)
     db.session.commit()
     flash(_("New check-in code made; the old one no longer works."), "success")
     return redirect(url_for("meetups_admin.checkin_code", slug=group.slug, meetup_id=meetup.id))
@@ -317,12 +318,12 @@ def history(slug: str):
     group, membership = load_group(slug, require="host")
     form = AbsenceRuleForm(obj=group if request.method == "GET" else None)
     if form.validate_on_submit():
-        services.set_absence_rule(group, form.absence_limit.data, form.absence_months.data,
+        meetup_attendance.set_absence_rule(group, form.absence_limit.data, form.absence_months.data,
                                   actor_id=current_user.id)
         db.session.commit()
         flash(_("Absence rule saved."), "success")
         return redirect(url_for("meetups_admin.history", slug=group.slug))
-    rows = services.attendance_history(group)
+    rows = meetup_attendance.attendance_history(group)
     return render_template("meetups/admin/history.html", group=group, membership=membership, rows=rows,
                            flagged=sum(1 for row in rows if row["flagged"]), form=form), 422 if form.errors else 200
 
@@ -336,12 +337,12 @@ def message(slug: str):
         select(func.count()).select_from(services.active_members_query(group.id).subquery())
     )
     if form.validate_on_submit():
-        sent = services.announce(group, form.subject.data.strip(), form.body.data.strip(),
+        sent = reminders.announce(group, form.subject.data.strip(), form.body.data.strip(),
                                  actor_id=current_user.id)
         db.session.commit()
         flash(_("Your message is queued for %(num)d members and goes out within a minute.", num=sent), "success")
         return redirect(url_for("meetups_admin.message", slug=group.slug))
-    recent = services.recent_announcements(group.id)
+    recent = reminders.recent_announcements(group.id)
     return render_template("meetups/admin/message.html", group=group, membership=membership, form=form,
                            recipients=recipients, recent=recent), 422 if form.errors else 200
 

@@ -22,10 +22,11 @@ from sqlalchemy import and_, bindparam, func, select
 
 from common.cache import read_model
 from common.db import read_rows
+from groups.directory import Face
 from groups.pages import GroupAt, Standing
-from groups.services import Face
-from meetups import services
+from meetups import attendance
 from meetups.models import RSVP, Meetup
+from meetups.rsvp import rsvp_open
 from members.models import Profile, User
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -153,8 +154,8 @@ def meetup_page(group: GroupAt, meetup: MeetupAt, viewer: Standing, rsvp: RsvpAt
     went = is_past and meetup.attendance_taken  # after the meetup, "who went" is who was checked in
     going = faces(group, meetup.id, went)
     return MeetupPage(
-        group, meetup, True, viewer.is_host, rsvp, starts_relative, services.rsvp_open(meetup, now),  # type: ignore[arg-type]
-        services.checkin_open(meetup, now) and not (rsvp and rsvp.checked_in_at),  # type: ignore[arg-type]
+        group, meetup, True, viewer.is_host, rsvp, starts_relative, rsvp_open(meetup, now),  # type: ignore[arg-type]
+        attendance.checkin_open(meetup, now) and not (rsvp and rsvp.checked_in_at),  # type: ignore[arg-type]
         is_past, going, len(going) if went else meetup.going_count, sections,
     )
 
@@ -273,14 +274,14 @@ class DashboardMeetups(NamedTuple):
 # The host's attendance tile --------------------------------------------------
 
 @read_model
-def attendance_overview(group: GroupAt, settled: datetime) -> tuple[tuple, services.NextMeetup | None]:
+def attendance_overview(group: GroupAt, settled: datetime) -> tuple[tuple, attendance.NextMeetup | None]:
     """Attendance of the last held meetups and the next one (1 query)."""
-    series, next_meetup = services.attendance_overview(group.id, settled, limit=8)
+    series, next_meetup = attendance.attendance_overview(group.id, settled, limit=8)
     return tuple(series), next_meetup
 
 
 class AttendanceTile(NamedTuple):
     group: GroupAt
     series: tuple
-    next_meetup: services.NextMeetup | None
+    next_meetup: attendance.NextMeetup | None
     next_starts: str | None

@@ -23,7 +23,8 @@ from extensions import db
 from groups.models import Group, Membership
 from groups.pages import MyGroups, group_at, standing
 from groups.permissions import can_manage, can_see_members, load_group
-from meetups import pages, services
+from meetups import attendance, pages, reminders, services
+from meetups import rsvp as meetup_rsvp
 from meetups.calendar import feed_meetups, meetup_ics, user_feed
 from meetups.forms import SelfCheckInForm
 from meetups.models import RSVP, Meetup
@@ -65,7 +66,7 @@ def rsvp(slug: str, meetup_id: int):
     if response not in ("going", "not_going"):
         abort(400)
     try:
-        row = services.rsvp(meetup, current_user, response)
+        row = meetup_rsvp.rsvp(meetup, current_user, response)
         db.session.commit()
     except services.MeetupError as exc:
         db.session.rollback()
@@ -97,7 +98,7 @@ def self_check_in(slug: str, meetup_id: int):
         form.code.data = request.args["code"][:20]
     if form.validate_on_submit():
         try:
-            services.self_check_in(meetup, current_user, form.code.data)
+            attendance.self_check_in(meetup, current_user, form.code.data)
             db.session.commit()
         except services.MeetupError as exc:
             db.session.rollback()
@@ -108,7 +109,7 @@ def self_check_in(slug: str, meetup_id: int):
     status = 422 if request.method == "POST" else 200
     rsvp = _my_rsvp(meetup.id)
     return render_template("meetups/check_in.html", group=group, meetup=meetup, form=form, rsvp=rsvp,
-                           open=services.checkin_open(meetup)), status
+                           open=attendance.checkin_open(meetup)), status
 
 
 @bp.route("/groups/<slug>/meetups/<int:meetup_id>.ics")
@@ -188,13 +189,13 @@ def calendar_feed(token: str):
 @tick_task
 def meetup_reminders(now) -> int:
     """Reminders two days before (deduplicated, safe to run every minute)."""
-    return services.queue_reminders(now)
+    return reminders.queue_reminders(now)
 
 
 @tick_task
 def meetups_held(now) -> int:
     """Scheduled meetups that have ended become "held"."""
-    return services.mark_held(now)
+    return reminders.mark_held(now)
 
 
 # Sections on shared pages -----------------------------------------------------

@@ -23,8 +23,8 @@ from common.db import utcnow
 from common.sections import rendered_sections
 from common.templating import render
 from extensions import db
+from groups import directory as group_directory
 from groups import pages as group_pages
-from groups import services as group_services
 from members import services
 from members.forms import PURPOSE_LABELS, DeleteAccountForm, PhotoForm, ProfileForm
 from members.models import User
@@ -163,7 +163,7 @@ def photo_delete():
 @bp.route("/members/<int:user_id>/photo")
 @login_required
 def photo(user_id: int):
-    if not group_services.can_view_member(current_user, user_id):
+    if not group_directory.can_view_member(current_user, user_id):
         abort(404)
     user = db.session.get(User, user_id)
     if user is None or user.profile is None or not user.profile.photo_filename:
@@ -179,12 +179,12 @@ def photo(user_id: int):
 @bp.route("/members/<int:user_id>")
 @login_required
 def member(user_id: int):
-    if not group_services.can_view_member(current_user, user_id):
+    if not group_directory.can_view_member(current_user, user_id):
         abort(404)
     person = db.session.get(User, user_id)
     if person is None or person.is_deactivated:
         abort(404)
-    shared = group_services.shared_groups(current_user.id, person.id)
+    shared = group_directory.shared_groups(current_user.id, person.id)
     return render_template("members/show.html", person=person, shared=shared)
 
 

@@ -243,7 +243,7 @@ def make_rsvp(db) -> Callable[..., Any]:
     """make_rsvp(meetup, user, response="going", checked_in=False, **overrides) → RSVP.
 
     Keeps ``meetup.going_count`` in step for "going" (without a capacity check:
-    use ``meetups.services.rsvp`` when the capacity matters).
+    use ``meetups.rsvp.rsvp`` when the capacity matters).
     """
     from common.db import utcnow
     from meetups.models import RSVP

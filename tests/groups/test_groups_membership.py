@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from common.audit import AuditEntry
-from groups import services
+from groups import invitations, memberships
+from groups.memberships import MembershipError
 from groups.models import Invite, Membership
-from groups.services import MembershipError
 from tests.conftest import csrf_token, outbox_messages
 from tests.members.helpers import post_form
 
@@ -184,12 +184,12 @@ def test_cap_blocks_open_join_and_invites(app, make_user, make_group, make_membe
     make_member(group)
     with app.test_request_context():
         with pytest.raises(MembershipError):
-            services.apply(group, make_user())
+            memberships.apply(group, make_user())
         db.session.rollback()
-        invite = services.invite(group, "late@example.com", host)
+        invite = invitations.invite(group, "late@example.com", host)
         db.session.commit()
         with pytest.raises(MembershipError):
-            services.accept_invite(invite, make_user(email="late@example.com"))
+            invitations.accept_invite(invite, make_user(email="late@example.com"))
 
 
 def test_full_group_page_says_full(client, auth, make_user, make_group, make_member):
@@ -209,21 +209,21 @@ def test_one_member_per_industry(app, make_user, make_group, make_member, db):
     nobody = make_user(industry="")
     with app.test_request_context():
         with pytest.raises(MembershipError, match="already has a member from legal"):
-            services.apply(group, lawyer, "m", "c")
+            memberships.apply(group, lawyer, "m", "c")
         db.session.rollback()
         with pytest.raises(MembershipError, match="Add your industry"):
-            services.apply(group, nobody, "m", "c")
+            memberships.apply(group, nobody, "m", "c")
         db.session.rollback()
-        membership = services.apply(group, banker, "m", "c")
+        membership = memberships.apply(group, banker, "m", "c")
         assert membership.status == "applied"
         db.session.commit()
         # A second banker may apply while the first is only applied, but not once approved.
         other_banker = make_user(industry="Finance")
-        second = services.apply(group, other_banker, "m", "c")
-        services.approve(membership, host)
+        second = memberships.apply(group, other_banker, "m", "c")
+        memberships.approve(membership, host)
         db.session.commit()
         with pytest.raises(MembershipError, match="one member per industry"):
-            services.approve(second, host)
+            memberships.approve(second, host)
 
 
 # Leaving, removing, co-hosts ---------------------------------------------------------
@@ -277,7 +277,7 @@ def test_removed_member_cannot_rejoin(app, make_group, make_member, db):
     group = make_group(join_policy="open")
     member = make_member(group, status="removed")
     with app.test_request_context(), pytest.raises(MembershipError):
-        services.apply(group, member)
+        memberships.apply(group, member)
 
 
 def test_host_cannot_be_removed(client, auth, make_user, make_group, make_member, db):
@@ -357,8 +357,8 @@ def test_invite_to_paid_group_awaits_payment(client, auth, make_user, make_group
     group = make_group(host=host, fee_minor=800_000)
     guest = make_user()
     with app.test_request_context():
-        invite = services.invite(group, guest.email, host)
-        membership = services.accept_invite(invite, guest)
+        invite = invitations.invite(group, guest.email, host)
+        membership = invitations.accept_invite(invite, guest)
     assert membership.status == "approved"
 
 
@@ -378,7 +378,7 @@ def test_pending_invite_shows_on_new_members_dashboard(client, auth, make_user, 
     host = make_user()
     group = make_group(host=host, name="Invited Circle")
     with app.test_request_context():
-        services.invite(group, "newbie@example.com", host)
+        invitations.invite(group, "newbie@example.com", host)
     from extensions import db as _db
 
     _db.session.commit()
@@ -413,7 +413,7 @@ def test_concurrent_approvals_never_exceed_the_cap(app, make_user, make_group, m
             barrier.wait()
             try:
                 assert membership is not None and actor is not None
-                services.approve(membership, actor)
+                memberships.approve(membership, actor)
                 _db.session.commit()
                 outcomes.append("approved")
             except MembershipError:

@@ -68,14 +68,14 @@ def test_the_host_overview_follows_a_new_application(app, client, auth, circle, 
 
 def test_the_dashboard_follows_an_invitation_and_a_new_meetup(client, auth, circle, make_user, make_group,
                                                               make_meetup, db):
-    from groups import services
+    from groups import invitations
 
     auth.login(circle["member"])
     assert "Autumn meetup" not in _page(client, "/")
     make_meetup(circle["group"], title="Autumn meetup", starts_at=utcnow() + timedelta(days=1))
     assert "Autumn meetup" in _page(client, "/")
     other = make_group(name="Elsewhere Circle")
-    services.invite(other, circle["member"].email, circle["host"])
+    invitations.invite(other, circle["member"].email, circle["host"])
     db.session.commit()
     assert "Elsewhere Circle" in _page(client, "/")
 

@@ -8,6 +8,7 @@ from icalendar import Calendar
 
 from common.db import utcnow
 from meetups import services
+from meetups.rsvp import rsvp
 
 
 def _events(body: bytes | str):
@@ -27,8 +28,8 @@ def test_feed_is_valid_icalendar_with_tz_uid_organizer_partstat_and_cancellation
     summer = make_meetup(group, title="Summer meetup", starts_at=datetime(2031, 6, 10, 15, 0, tzinfo=UTC))
     cancelled = make_meetup(group, title="Cancelled one")
     not_mine = make_meetup(other_group, title="Other group")
-    services.rsvp(march, user, "going")
-    services.rsvp(november, user, "not_going")
+    rsvp(march, user, "going")
+    rsvp(november, user, "not_going")
     services.cancel_meetup(cancelled, actor_id=None)
     db.session.commit()
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from common.db import utcnow
-from meetups import services
+from meetups.reminders import queue_reminders
 
 
 @contextmanager
@@ -109,6 +109,6 @@ def test_reminder_tick_queries_are_constant_per_meetup(app, db, make_group, make
         make_member(group)
     make_meetup(group, starts_at=utcnow() + timedelta(days=1))
     with count_queries(db.engine) as statements:
-        services.queue_reminders(utcnow())
+        queue_reminders(utcnow())
     # 3 reads + one dedupe look-up and one insert per message.
     assert len(statements) <= 3 + 2 * 6

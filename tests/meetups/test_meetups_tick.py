@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from common.db import utcnow
-from meetups import services
 from meetups.models import Meetup
+from meetups.reminders import queue_reminders
 from tests.conftest import outbox_messages
 
 
@@ -45,10 +45,10 @@ def test_queue_reminders_twice_queues_nothing_new(db, make_group, make_member, m
     group = make_group()
     make_member(group)
     make_meetup(group, starts_at=utcnow() + timedelta(hours=30))
-    assert services.queue_reminders(utcnow()) == 2  # host + member
+    assert queue_reminders(utcnow()) == 2  # host + member
     db.session.commit()
-    assert services.queue_reminders(utcnow()) == 0
-    assert services.queue_reminders(utcnow() + timedelta(hours=1)) == 0
+    assert queue_reminders(utcnow()) == 0
+    assert queue_reminders(utcnow() + timedelta(hours=1)) == 0
 
 
 def test_tick_marks_ended_meetups_held(runner, db, make_group, make_meetup):

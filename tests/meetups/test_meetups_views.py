@@ -250,7 +250,7 @@ def test_absence_rule_flags_members(client, auth, db, setup, make_member, make_m
     for weeks in (3, 7, 11):
         held = make_meetup(group, starts_at=utcnow() - timedelta(weeks=weeks), status="held", attendance_taken=True)
         make_rsvp(held, present, checked_in=True)
-    from meetups.services import absence_flags, attendance_history
+    from meetups.attendance import absence_flags, attendance_history
 
     history = {row["user"].id: row for row in attendance_history(group)}
     assert history[absent.id]["held"] == 0  # joined after these meetups

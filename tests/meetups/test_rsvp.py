@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from common.db import utcnow
 from meetups import services
 from meetups.models import RSVP, Meetup
+from meetups.rsvp import rsvp
 from tests.conftest import outbox_messages
 
 
@@ -37,14 +38,14 @@ def group_with_members(make_group, make_member):
 def test_going_until_full_then_waitlisted_in_order(db, group_with_members, make_meetup):
     group, (a, b, c, d, e) = group_with_members
     meetup = make_meetup(group, capacity=2)
-    assert services.rsvp(meetup, a, "going").response == "going"
-    assert services.rsvp(meetup, b, "going").response == "going"
-    assert services.rsvp(meetup, c, "going").response == "waitlisted"
-    assert services.rsvp(meetup, d, "going").response == "waitlisted"
+    assert rsvp(meetup, a, "going").response == "going"
+    assert rsvp(meetup, b, "going").response == "going"
+    assert rsvp(meetup, c, "going").response == "waitlisted"
+    assert rsvp(meetup, d, "going").response == "waitlisted"
     db.session.commit()
     assert _going_count(db, meetup.id) == 2
 
-    services.rsvp(meetup, a, "not_going")
+    rsvp(meetup, a, "not_going")
     db.session.commit()
     state = _state(db, meetup)
     assert state[a.id] == "not_going"
@@ -60,8 +61,8 @@ def test_going_until_full_then_waitlisted_in_order(db, group_with_members, make_
 def test_confirmation_email_has_ics_attachment_and_is_not_repeated(db, group_with_members, make_meetup):
     group, (a, *_rest) = group_with_members
     meetup = make_meetup(group)
-    services.rsvp(meetup, a, "going")
-    services.rsvp(meetup, a, "going")  # same answer again: no second email
+    rsvp(meetup, a, "going")
+    rsvp(meetup, a, "going")  # same answer again: no second email
     db.session.commit()
     confirmations = [m for m in outbox_messages(a.email) if m.template == "meetup_rsvp"]
     assert len(confirmations) == 1
@@ -73,9 +74,9 @@ def test_confirmation_email_has_ics_attachment_and_is_not_repeated(db, group_wit
 def test_waitlisted_member_leaving_frees_nothing(db, group_with_members, make_meetup):
     group, (a, b, c, *_rest) = group_with_members
     meetup = make_meetup(group, capacity=1)
-    services.rsvp(meetup, a, "going")
-    services.rsvp(meetup, b, "going")
-    services.rsvp(meetup, b, "not_going")
+    rsvp(meetup, a, "going")
+    rsvp(meetup, b, "going")
+    rsvp(meetup, b, "not_going")
     db.session.commit()
     assert _state(db, meetup) == {a.id: "going", b.id: "not_going"}
     assert _going_count(db, meetup.id) == 1
@@ -85,14 +86,14 @@ def test_lowering_capacity_demotes_nobody_and_stops_new_seats(db, group_with_mem
     group, (a, b, c, d, _e) = group_with_members
     meetup = make_meetup(group, capacity=3)
     for user in (a, b, c):
-        services.rsvp(meetup, user, "going")
+        rsvp(meetup, user, "going")
     db.session.commit()
     data = services.MeetupData(title=meetup.title, starts_at=meetup.starts_at, ends_at=meetup.ends_at, capacity=1)
     services.update_meetup(meetup, data, actor_id=None)
     db.session.commit()
     assert set(_state(db, meetup).values()) == {"going"}
-    assert services.rsvp(meetup, d, "going").response == "waitlisted"
-    services.rsvp(meetup, a, "not_going")  # 2 going > capacity 1: no promotion
+    assert rsvp(meetup, d, "going").response == "waitlisted"
+    rsvp(meetup, a, "not_going")  # 2 going > capacity 1: no promotion
     db.session.commit()
     assert _state(db, meetup)[d.id] == "waitlisted"
     assert _going_count(db, meetup.id) == 2
@@ -102,7 +103,7 @@ def test_raising_capacity_promotes_the_waitlist(db, group_with_members, make_mee
     group, (a, b, c, *_rest) = group_with_members
     meetup = make_meetup(group, capacity=1)
     for user in (a, b, c):
-        services.rsvp(meetup, user, "going")
+        rsvp(meetup, user, "going")
     data = services.MeetupData(title=meetup.title, starts_at=meetup.starts_at, ends_at=meetup.ends_at, capacity=2)
     assert services.update_meetup(meetup, data, actor_id=None) == 1
     db.session.commit()
@@ -113,23 +114,23 @@ def test_answers_close_at_the_deadline_and_for_cancelled_meetups(db, group_with_
     group, (a, b, *_rest) = group_with_members
     meetup = make_meetup(group, rsvp_deadline=utcnow() - timedelta(minutes=1))
     with pytest.raises(services.MeetupError):
-        services.rsvp(meetup, a, "going")
+        rsvp(meetup, a, "going")
     cancelled = make_meetup(group, status="cancelled")
     with pytest.raises(services.MeetupError):
-        services.rsvp(cancelled, b, "going")
+        rsvp(cancelled, b, "going")
     started = make_meetup(group, starts_at=utcnow() - timedelta(minutes=5))
     with pytest.raises(services.MeetupError):
-        services.rsvp(started, b, "going")
+        rsvp(started, b, "going")
     assert db.session.scalar(select(func.count(RSVP.id))) == 0
 
 
 def test_cancel_notifies_everyone_who_said_yes(db, group_with_members, make_meetup):
     group, (a, b, c, d, _e) = group_with_members
     meetup = make_meetup(group, capacity=2)
-    services.rsvp(meetup, a, "going")
-    services.rsvp(meetup, b, "going")
-    services.rsvp(meetup, c, "going")      # waitlisted
-    services.rsvp(meetup, d, "not_going")
+    rsvp(meetup, a, "going")
+    rsvp(meetup, b, "going")
+    rsvp(meetup, c, "going")      # waitlisted
+    rsvp(meetup, d, "not_going")
     db.session.commit()
     assert services.cancel_meetup(meetup, actor_id=None) == 3
     db.session.commit()
@@ -158,7 +159,7 @@ class RSVPMachine(RuleBasedStateMachine):
         db, user = self.ctx["db"], self.ctx["users"][index]
         before = _state(db, self.meetup).get(user.id)
         full = self._going() >= (self.meetup.capacity or 10**6)
-        row = services.rsvp(self.meetup, user, response)
+        row = rsvp(self.meetup, user, response)
         db.session.commit()
         if response == "going" and before in (None, "not_going"):
             expected = "waitlisted" if full else "going"

@@ -11,8 +11,8 @@ import threading
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from meetups import services
 from meetups.models import RSVP, Meetup
+from meetups.rsvp import rsvp
 from members.models import User
 
 RACERS = 20
@@ -26,7 +26,7 @@ def test_twenty_sessions_race_for_the_last_five_seats(app, db, make_group, make_
     racers = [make_member(group) for _ in range(RACERS)]
     meetup = make_meetup(group, capacity=CAPACITY)
     for user in early:
-        services.rsvp(meetup, user, "going")
+        rsvp(meetup, user, "going")
     db.session.commit()
     meetup_id = meetup.id
     racer_ids = [user.id for user in racers]
@@ -46,7 +46,7 @@ def test_twenty_sessions_race_for_the_last_five_seats(app, db, make_group, make_
                 barrier.wait(timeout=30)
                 for _attempt in range(10):
                     try:
-                        results[user_id] = services.rsvp(target, user, "going").response
+                        results[user_id] = rsvp(target, user, "going").response
                         session.commit()
                         return
                     except OperationalError:  # SQLite "database is locked": try again
