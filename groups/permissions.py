@@ -16,7 +16,8 @@ from sqlalchemy.orm import lazyload
 from extensions import db, login_manager
 from groups.models import HOST_ROLES, Group, Membership
 
-Require = Literal[None, "member", "host"]
+# "link": the caller checks a signed link instead (the rating link); no membership is read.
+Require = Literal[None, "member", "host", "link"]
 
 
 def membership_of(user_id: int | None, group_id: int) -> Membership | None:
@@ -61,7 +62,9 @@ def load_group(slug: str, require: Require = None) -> tuple[Group, Membership | 
     - unknown slug → 404; an invite-only group is 404 to anyone not in it;
     - ``require="member"`` → anonymous users go to login, others need to be
       an active member (403);
-    - ``require="host"`` → host or co-host (or platform admin), else 403.
+    - ``require="host"`` → host or co-host (or platform admin), else 403;
+    - ``require="link"`` → only the 404 for an unknown slug: the caller has a
+      signed link to check, made for one member (membership is None).
     """
     user_id = current_user.id if current_user.is_authenticated else None
     # Brought with the signed-in user (members.auth.load_user); used once, so
@@ -74,6 +77,8 @@ def load_group(slug: str, require: Require = None) -> tuple[Group, Membership | 
         group, membership = row if row is not None else (None, None)
     if group is None:
         abort(404)
+    if require == "link":
+        return group, None
     is_admin = current_user.is_authenticated and current_user.is_admin
     if not group.is_public and membership is None and not is_admin:
         abort(404)

@@ -8,7 +8,7 @@ from babel.dates import format_date
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
-from ratings.value import MeetupFigures
+from ratings.figures import MeetupFigures
 
 HEIGHT = 300
 TOP, BOTTOM = 20, 56

@@ -35,8 +35,8 @@ from extensions import db
 from groups.models import Group
 from meetups.models import Meetup
 from members.models import User
+from ratings.figures import PairInput
 from ratings.models import Click, Introduction
-from ratings.value import PairInput
 
 
 @lru_cache(maxsize=1)

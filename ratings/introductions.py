@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy import BindParameter, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
+from common.urls import external_url
 from extensions import db
 from groups.models import Group, Membership
 from members.models import Profile, User
 from outbox.services import queue_email
 from ratings.models import Introduction
-from ratings.services import external_url
 
 
 class IntroductionRefused(Exception):

@@ -4,9 +4,7 @@ Every view: load → check access → act (service) → commit once → redirect
 """
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -20,48 +18,34 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import or_, select
 
-from common.cache import read_model
 from common.db import utcnow
-from common.formatting import fmt_relative
-from common.sections import admin_home_section, dashboard_section, meetup_page_section
-from common.templating import render
-from common.tick import tick_task
+from common.urls import external_url
 from extensions import db, login_manager
 from groups.models import Group, Membership
-from groups.pages import GroupAt, MyGroups, group_at
 from groups.permissions import can_manage, load_group
-from groups.seasons import Season, current_season, season_by_key, seasons_with_meetups
-from meetups.models import Meetup
+from groups.seasons import Season, season_by_key, seasons_with_meetups
+from meetups.permissions import load_meetup
 from members.models import User
-from members.privacy import export_section, on_delete_account
 from outbox.services import queue_email
 from ratings import introductions as intro_services
-from ratings import services
+from ratings import (
+    sections,  # noqa: F401  (registers the dashboard, meetup page and admin-home sections)
+    services,
+)
 from ratings.charts import fit_chemistry_chart
-from ratings.connections import connection_summary, connections_of, mutual_targets
+from ratings.connections import connections_of, mutual_targets
 from ratings.forms import OUTCOME_KIND_LABELS, IntroductionForm, OutcomeForm, RatingForm
 from ratings.models import Introduction, Outcome
-from ratings.value import GroupFigures, Verdict, csv_rows, to_csv
+from ratings.rating_requests import read_rating_token
+from ratings.report import host_comments, value_report
+from ratings.value import csv_rows, to_csv
 
 bp = Blueprint("ratings", __name__)
 
 
 # --------------------------------------------------------------------------- rate
-
-def _load_meetup(slug: str, meetup_id: int) -> tuple[Group, Meetup]:
-    group = db.session.scalars(select(Group).where(Group.slug == slug)).first()
-    if group is None:
-        abort(404)
-    meetup = db.session.scalars(
-        select(Meetup).where(Meetup.id == meetup_id, Meetup.group_id == group.id)
-    ).first()
-    if meetup is None:
-        abort(404)
-    return group, meetup
-
 
 @bp.route("/groups/<slug>/meetups/<int:meetup_id>/rate", methods=["GET", "POST"])
 def rate(slug: str, meetup_id: int):
@@ -73,8 +57,8 @@ def rate(slug: str, meetup_id: int):
     now = utcnow()
     token = request.args.get("t")
     if token:
-        group, meetup = _load_meetup(slug, meetup_id)
-        rater_id = services.read_rating_token(token, meetup, now)
+        group, _membership, meetup = load_meetup(slug, meetup_id, require="link")
+        rater_id = read_rating_token(token, meetup, now)
         if rater_id is None:
             return render_template("ratings/link_expired.html", group=group, meetup=meetup), 410
         rater = db.session.get(User, rater_id)
@@ -83,8 +67,7 @@ def rate(slug: str, meetup_id: int):
     else:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        group, _membership = load_group(slug)
-        group, meetup = _load_meetup(slug, meetup_id)
+        group, _membership, meetup = load_meetup(slug, meetup_id)
         rater = current_user
     try:
         services.check_can_rate(meetup, rater.id, now)
@@ -282,7 +265,7 @@ def outcome_new(slug: str):
                         "name": credited.name, "from_name": current_user.name, "group_name": group.name,
                         "kind": str(OUTCOME_KIND_LABELS.get(outcome.kind, outcome.kind)),
                         "note": outcome.note,
-                        "url": services.external_url("ratings.value", slug=group.slug, view="me"),
+                        "url": external_url("ratings.value", slug=group.slug, view="me"),
                     },
                     dedupe_key=f"outcome-credited:{outcome.id}",
                 )
@@ -316,8 +299,8 @@ def value(slug: str):
     view = request.args.get("view", "group")
     if view not in ("group", "me") or (view == "me" and not is_member):
         view = "group"
-    report = services.value_report(group, season, now, me=membership if view == "me" else None)
-    comments = services.host_comments(group, report) if is_host and view == "group" else []
+    report = value_report(group, season, now, me=membership if view == "me" else None)
+    comments = host_comments(group, report) if is_host and view == "group" else []
     titles = {m.meetup_id: m for m in report.meetups}
     chart_args = {
         "title": _("Fit and chemistry per meetup, %(season)s", season=report.season.label),
@@ -347,115 +330,10 @@ def value_csv(slug: str):
     group, _membership = load_group(slug, require="member")
     now = utcnow()
     season = _season_arg(group, seasons_with_meetups(group, now))
-    report = services.value_report(group, season, now)
+    report = value_report(group, season, now)
     body = to_csv(csv_rows(report, group.name))
     filename = f"nq-value-{group.slug}-{season.key}.csv"
     return Response(
         body, mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-# --------------------------------------------------------------------------- sections
-
-class RateCard(NamedTuple):
-    rate_meetups: tuple[services.RateableMeetup, ...]
-    ended_relative: tuple[str, ...]
-
-
-@dashboard_section(order=15)
-def dashboard_rate_card(user, groups: MyGroups) -> Markup | None:
-    """Meetups waiting for my rating."""
-    now = utcnow()
-    rows = services.rateable_rows(user.id, groups.memberships, now.date()) if groups.memberships else ()
-    waiting = tuple(m for m, rated in services.rateable_now(rows, now) if not rated)
-    if not waiting:
-        return None
-    return render("ratings/_dashboard_rate.html", RateCard(waiting, tuple(fmt_relative(m.ends_at) for m in waiting)))
-
-
-class ConnectionsCard(NamedTuple):
-    connection_total: int
-    deep_total: int
-    pending_intros: int
-
-
-@read_model
-def connections_card(user_id: int, memberships: tuple) -> ConnectionsCard:
-    """My connections, deep relationships and introductions waiting for me (1 query)."""
-    summary = connection_summary(user_id)
-    return ConnectionsCard(summary.connections, summary.deep, summary.awaiting)
-
-
-@dashboard_section(order=40)
-def dashboard_connections_card(user, groups: MyGroups) -> Markup | None:
-    card = connections_card(user.id, groups.memberships)
-    if not card.connection_total and not card.pending_intros:
-        return None
-    return render("ratings/_dashboard_connections.html", card)
-
-
-class RateButton(NamedTuple):
-    meetup_id: int
-    group_slug: str
-    tz: str
-    rated: bool
-    closes: datetime
-
-
-@read_model
-def rated_by(group: GroupAt, meetup_id: int, user_id: int) -> bool:
-    return services.rating_of(meetup_id, user_id) is not None
-
-
-@meetup_page_section(order=30)
-def meetup_rate_button(group: Group, meetup, membership: Membership | None, rsvp) -> Markup | None:
-    """'Rate this meetup' for attendees while the window is open."""
-    if rsvp is None or membership is None:
-        return None
-    at = group_at(group)
-    closes = services.window_end(meetup.ends_at, at.rating_window_days)
-    if not (meetup.ends_at <= utcnow() < closes) or meetup.status == "cancelled":
-        return None
-    attended = rsvp.checked_in_at is not None if meetup.attendance_taken else rsvp.response == "going"
-    if not attended:
-        return None
-    rated = rated_by(at, meetup.id, membership.user_id)
-    return render("ratings/_meetup_section.html", RateButton(meetup.id, at.slug, at.timezone, rated, closes))
-
-
-class ValueTile(NamedTuple):
-    value_group: GroupAt
-    season_label: str
-    verdict: Verdict
-    figures: GroupFigures
-
-
-@admin_home_section(order=30)
-def admin_value_tile(group: Group) -> Markup:
-    """The current season's verdict and rating response rate."""
-    now = utcnow()
-    season = current_season(group, now)
-    report = services.value_report(group, season, now)
-    return render("ratings/_admin_section.html", ValueTile(group_at(group), season.label, report.verdict, report.group))
-
-
-# --------------------------------------------------------------------------- tick
-
-@tick_task
-def rating_requests(now) -> int:
-    """Rating requests when a meetup ends, one reminder 3 days later (deduped)."""
-    return services.queue_rating_requests(now)
-
-
-# --------------------------------------------------------------------------- GDPR
-
-@export_section("ratings")
-def export_ratings(user) -> dict:
-    """My ratings, clicks, outcomes and introductions, for the data export."""
-    return services.export_member_data(user.id)
-
-
-@on_delete_account
-def forget_ratings(user) -> None:
-    services.forget_member(user.id)

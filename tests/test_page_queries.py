@@ -18,7 +18,7 @@ from tests.helpers import capture_queries
 PAGES = ("dashboard", "group", "meetup", "admin_home", "attendance", "value", "value_csv")
 # QUALITY.md 27/28: at most 6 queries a page, with every page cache off (NQ_PAGE_CACHE=0).
 MAX_QUERIES = 6
-# Known gap: the season figures take 7 queries of their own (ratings.services.season_input),
+# Known gap: the season figures take 7 queries of their own (ratings.report.season_input),
 # so the pages that show a verdict are over the budget when nothing is kept. Their counts
 # still may not grow with the data, nor beyond these.
 OVER_BUDGET = {"admin_home": 15, "value": 11, "value_csv": 10}

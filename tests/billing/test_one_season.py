@@ -12,7 +12,7 @@ from billing.models import Payment
 from billing.services import confirm_payment
 from groups.models import Membership
 from groups.seasons import Season, current_season
-from ratings.services import value_report
+from ratings.report import value_report
 from tests.billing.conftest import pay_form
 from tests.conftest import csrf_token
 

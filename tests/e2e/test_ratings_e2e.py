@@ -34,7 +34,7 @@ def rated_group(make_user, make_group, make_member, make_meetup, make_rsvp):
 def test_rate_from_email_on_phone_then_both_see_connection_and_host_sees_report(
     app, db, browser, live_server, phone_page, page, rated_group
 ):
-    from ratings.services import queue_rating_requests
+    from ratings.rating_requests import queue_rating_requests
 
     group, anna = rated_group["group"], rated_group["anna"]
     queue_rating_requests(utcnow())

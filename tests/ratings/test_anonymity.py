@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from ratings.services import queue_rating_requests
+from ratings.rating_requests import queue_rating_requests
 from tests.ratings.ratings_fixtures import *  # noqa: F403
 from tests.ratings.ratings_fixtures import rate_as
 

@@ -174,7 +174,7 @@ def test_anonymous_without_link_goes_to_login(client, scenario):
 # --------------------------------------------------------------------------- signed links
 
 def test_signed_link_opens_only_that_form_and_never_signs_in(client, db, scenario):
-    from ratings.services import make_rating_token
+    from ratings.rating_requests import make_rating_token
 
     anna = scenario.members[0]
     token = make_rating_token(anna.id, scenario.just_ended.id)
@@ -193,7 +193,7 @@ def test_signed_link_opens_only_that_form_and_never_signs_in(client, db, scenari
 
 
 def test_signed_link_for_another_meetup_or_tampered_is_refused(client, db, scenario):
-    from ratings.services import make_rating_token
+    from ratings.rating_requests import make_rating_token
 
     anna = scenario.members[0]
     other = make_rating_token(anna.id, scenario.meetups[0].id)
@@ -204,7 +204,7 @@ def test_signed_link_for_another_meetup_or_tampered_is_refused(client, db, scena
 
 
 def test_signed_link_dies_with_the_window(client, db, scenario, make_meetup, make_rsvp):
-    from ratings.services import make_rating_token
+    from ratings.rating_requests import make_rating_token
 
     now = utcnow()
     old = make_meetup(scenario.group, starts_at=now - timedelta(days=15, hours=3),
@@ -215,7 +215,7 @@ def test_signed_link_dies_with_the_window(client, db, scenario, make_meetup, mak
 
 
 def test_signed_link_of_a_non_attendee_is_refused(client, scenario, make_member):
-    from ratings.services import make_rating_token
+    from ratings.rating_requests import make_rating_token
 
     absent = make_member(scenario.group, name="Absent Member")
     token = make_rating_token(absent.id, scenario.just_ended.id)
@@ -225,7 +225,7 @@ def test_signed_link_of_a_non_attendee_is_refused(client, scenario, make_member)
 # --------------------------------------------------------------------------- rating requests
 
 def test_tick_sends_requests_once_and_one_reminder_after_three_days(app, db, scenario):
-    from ratings.services import queue_rating_requests
+    from ratings.rating_requests import queue_rating_requests
 
     meetup = scenario.just_ended
     rate_as(meetup, scenario.members[0])  # Anna has rated: nothing for her
@@ -255,7 +255,7 @@ def test_tick_sends_requests_once_and_one_reminder_after_three_days(app, db, sce
 
 
 def test_tick_goes_to_going_members_when_no_attendance_was_taken(db, scenario, make_meetup, make_rsvp):
-    from ratings.services import queue_rating_requests
+    from ratings.rating_requests import queue_rating_requests
 
     now = utcnow()
     meetup = make_meetup(scenario.group, title="Untracked", starts_at=now - timedelta(hours=4),
@@ -276,7 +276,7 @@ def test_tick_command_runs_the_task(runner, db, scenario):
 
 def test_rating_request_email_renders_escaped(app, db, scenario, make_meetup, make_rsvp):
     from outbox.sender import build_message
-    from ratings.services import queue_rating_requests
+    from ratings.rating_requests import queue_rating_requests
 
     now = utcnow()
     meetup = make_meetup(scenario.group, title="<script>alert(1)</script>", starts_at=now - timedelta(hours=4),

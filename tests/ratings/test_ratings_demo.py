@@ -34,7 +34,7 @@ def fake_ctx(make_user, make_group, make_member, make_meetup, make_rsvp):
 def test_seed_ratings_makes_a_mixed_meaningful_report(app, db, make_user, make_group, make_member, make_meetup, make_rsvp):
     from groups.seasons import current_season
     from ratings.demo import seed_ratings
-    from ratings.services import value_report
+    from ratings.report import value_report
 
     ctx = fake_ctx(make_user, make_group, make_member, make_meetup, make_rsvp)
     seed_ratings(ctx)

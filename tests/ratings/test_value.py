@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 
 from groups.models import Group
 from groups.seasons import season_of
-from ratings.value import (
+from ratings.figures import (
     MeetupInput,
     MemberInput,
     PairInput,
     SeasonInput,
     Thresholds,
+)
+from ratings.value import (
     build_report,
     count_relationships,
     csv_rows,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from common.db import utcnow
 from groups.seasons import current_season
-from ratings import services
-from ratings.services import value_report
+from ratings import report
+from ratings.report import value_report
 from tests.ratings.ratings_fixtures import rate_as, scenario  # noqa: F401 (fixture)
 
 
@@ -16,13 +16,13 @@ def _report(group):
 def test_new_ratings_and_checkins_change_the_cached_report(scenario, db, make_rsvp, monkeypatch):  # noqa: F811
     group, members, meetup = scenario.group, scenario.members, scenario.just_ended
     reads = []
-    season_input = services.season_input
+    season_input = report.season_input
 
     def counted(*args):
         reads.append(1)
         return season_input(*args)
 
-    monkeypatch.setattr(services, "season_input", counted)
+    monkeypatch.setattr(report, "season_input", counted)
     for member in members[:3]:
         rate_as(meetup, member, fit=5, chemistry=5)
     first = _report(group)
@@ -42,7 +42,7 @@ def test_new_ratings_and_checkins_change_the_cached_report(scenario, db, make_rs
 
 
 def test_cached_host_comments_follow_new_and_edited_comments(app, scenario, db):  # noqa: F811
-    from ratings.services import host_comments
+    from ratings.report import host_comments
 
     group, members, meetup = scenario.group, scenario.members, scenario.just_ended
     for member in members[:3]:

@@ -1,0 +1,271 @@
+"""Reading the value report: the season's aggregates in a constant number of
+queries, one member's own figures, and the host's unattributed comments.
+
+The formulas are in ``ratings/value.py``; this module only reads.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import BindParameter, and_, bindparam, case, distinct, func, or_, select
+
+from common.cache import read_model
+from common.db import read_rows
+from extensions import db
+from groups.models import Group, Membership
+from groups.pages import GroupAt, group_at
+from groups.seasons import Season, season_bounds
+from meetups.models import RSVP, Meetup
+from meetups.pages import settled_at
+from members.models import User
+from ratings.connections import group_pairs
+from ratings.figures import MeetupInput, MemberInput, SeasonInput, Thresholds, ValueReport
+from ratings.models import Introduction, Outcome, Rating
+from ratings.services import attended_condition
+from ratings.value import build_report
+
+# --------------------------------------------------------------------------- the report
+
+def _int(value: Any) -> int:
+    return int(value or 0)
+
+
+def _held_in_season(group: Group, since: datetime, until: datetime, now: datetime):
+    """Meetups of the group that started in [since, until), were not cancelled and have ended."""
+    return and_(
+        Meetup.group_id == group.id,
+        Meetup.starts_at >= since,
+        Meetup.starts_at < until,
+        Meetup.status != "cancelled",
+        Meetup.ends_at <= now,
+    )
+
+
+@lru_cache(maxsize=1)
+def _season_statements():
+    """The season's aggregate queries, built once with bind parameters: building
+    them costs more than SQLite takes to answer them. Binds: ``gid``, ``since``,
+    ``until`` (the season's UTC bounds), ``settled`` (meetups ended by then),
+    ``currency``."""
+    moment = Meetup.ends_at.type
+    gid: BindParameter[int] = bindparam("gid")
+    since, until = bindparam("since", type_=moment), bindparam("until", type_=moment)
+    in_season = and_(
+        Meetup.group_id == gid, Meetup.starts_at >= since, Meetup.starts_at < until,
+        Meetup.status != "cancelled", Meetup.ends_at <= bindparam("settled", type_=moment),
+    )
+    season_meetup_ids = select(Meetup.id).where(in_season)
+    attended = (
+        select(RSVP.meetup_id.label("meetup_id"), func.count().label("n"))
+        .join(Meetup, Meetup.id == RSVP.meetup_id)
+        .where(in_season, attended_condition())
+        .group_by(RSVP.meetup_id)
+        .subquery()
+    )
+    rated = (
+        select(
+            Rating.meetup_id.label("meetup_id"), func.count().label("n"), func.sum(Rating.fit).label("fit"),
+            func.sum(Rating.chemistry).label("chemistry"),
+            func.sum(case((Rating.worth_time.is_(True), 1), else_=0)).label("worth"),
+        )
+        .where(Rating.group_id == gid, Rating.meetup_id.in_(season_meetup_ids))
+        .group_by(Rating.meetup_id)
+        .subquery()
+    )
+    meetups = (
+        select(Meetup.id, Meetup.title, Meetup.starts_at, Meetup.attendance_taken,
+               attended.c.n, rated.c.n, rated.c.fit, rated.c.chemistry, rated.c.worth)
+        .outerjoin(attended, attended.c.meetup_id == Meetup.id)
+        .outerjoin(rated, rated.c.meetup_id == Meetup.id)
+        .where(in_season)
+        .order_by(Meetup.starts_at)
+    )
+    active = and_(Membership.group_id == gid, Membership.status == "active")
+    totals = select(
+        select(func.count()).select_from(Membership).where(active).scalar_subquery(),
+        select(func.count()).select_from(Membership).where(active, Membership.role != "host").scalar_subquery(),
+        func.count(distinct(Rating.user_id)),
+        func.sum(case((Rating.gave_help.is_(True), 1), else_=0)),
+        func.sum(case((Rating.got_help.is_(True), 1), else_=0)),
+    ).where(Rating.group_id == gid, Rating.meetup_id.in_(season_meetup_ids))
+    ranked = (  # each member's latest renewal intent of the season
+        select(
+            Rating.renewal_intent.label("intent"),
+            func.row_number()
+            .over(partition_by=Rating.user_id, order_by=(Meetup.starts_at.desc(), Rating.id.desc()))
+            .label("rank"),
+        )
+        .join(Meetup, Meetup.id == Rating.meetup_id)
+        .where(Rating.group_id == gid, in_season)
+        .subquery()
+    )
+    renewal = select(ranked.c.intent, func.count()).where(ranked.c.rank == 1).group_by(ranked.c.intent)
+    introductions = (
+        select(User.name, Introduction.status, func.count())
+        .outerjoin(User, User.id == Introduction.introducer_id)
+        .where(Introduction.group_id == gid, Introduction.created_at >= since, Introduction.created_at < until)
+        .group_by(User.name, Introduction.status)
+    )
+    outcomes = (
+        select(Outcome.kind, func.count(),
+               func.sum(case((Outcome.currency == bindparam("currency"), Outcome.value_minor), else_=0)))
+        .where(Outcome.group_id == gid, Outcome.created_at >= since, Outcome.created_at < until)
+        .group_by(Outcome.kind)
+    )
+    return meetups, totals, renewal, introductions, outcomes
+
+
+def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
+    """Read every aggregate of the season in a constant number of queries (7)."""
+    since, until = season_bounds(group, season)
+    params = {"gid": group.id, "since": since, "until": until, "settled": now, "currency": group.currency}
+    meetups_q, totals_q, renewal_q, introductions_q, outcomes_q = _season_statements()
+    meetups = [
+        MeetupInput(
+            meetup_id=mid, title=title, starts_at=starts_at,
+            attendees=max(_int(n_att), _int(n_rated)),
+            raters=_int(n_rated), fit_sum=_int(fit), chemistry_sum=_int(chem),
+            worth_yes=_int(worth), attendance_taken=bool(taken),
+        )
+        for mid, title, starts_at, taken, n_att, n_rated, fit, chem, worth in read_rows(meetups_q, params)
+    ]
+    members, paying, raters, gave_help, got_help = (_int(v) for v in read_rows(totals_q, params).one())
+    renewal = {intent: n for intent, n in read_rows(renewal_q, params)}
+    pairs = group_pairs(group.id, since, until)
+    intro_status: dict[str, int] = {}
+    by_introducer: dict[str, int] = {}
+    for name, status, n in read_rows(introductions_q, params):
+        intro_status[status] = intro_status.get(status, 0) + n
+        label = name or _("Former member")
+        by_introducer[label] = by_introducer.get(label, 0) + n
+    outcome_rows = read_rows(outcomes_q, params).all()
+    return SeasonInput(
+        members=members,
+        fee_minor=group.fee_minor,
+        currency=group.currency,
+        meetups=meetups,
+        raters=raters,
+        gave_help=gave_help,
+        got_help=got_help,
+        renewal=renewal,
+        pairs=pairs,
+        introductions=intro_status,
+        introducers=sorted(by_introducer.items(), key=lambda item: (-item[1], item[0])),
+        outcomes=sum(_int(n) for _k, n, _v in outcome_rows),
+        outcomes_value_minor=sum(_int(v) for _k, _n, v in outcome_rows),
+        outcomes_by_kind={k: _int(n) for k, n, _v in outcome_rows},
+        total_fees_minor=group.fee_minor * paying,
+    )
+
+
+def member_input(group: Group, season: Season, user_id: int, is_payer: bool, now: datetime) -> MemberInput:
+    """One member's own numbers for the season (3 queries)."""
+    since, until = season_bounds(group, season)
+    in_season = _held_in_season(group, since, until, now)
+    attended_sq = (
+        select(func.count()).select_from(RSVP).join(Meetup, Meetup.id == RSVP.meetup_id)
+        .where(in_season, RSVP.user_id == user_id, attended_condition())
+        .scalar_subquery()
+    )
+    latest_sq = (
+        select(Rating.renewal_intent).join(Meetup, Meetup.id == Rating.meetup_id)
+        .where(in_season, Rating.user_id == user_id)
+        .order_by(Meetup.starts_at.desc()).limit(1)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(
+            attended_sq,
+            latest_sq,
+            func.count(Rating.id),
+            func.sum(Rating.fit),
+            func.sum(Rating.chemistry),
+            func.sum(case((Rating.gave_help.is_(True), 1), else_=0)),
+            func.sum(case((Rating.got_help.is_(True), 1), else_=0)),
+        )
+        .select_from(Rating)
+        .join(Meetup, Meetup.id == Rating.meetup_id)
+        .where(in_season, Rating.user_id == user_id)
+    ).one()
+    intros = db.session.execute(
+        select(
+            func.sum(case((Introduction.introducer_id == user_id, 1), else_=0)),
+            func.sum(case((or_(Introduction.member_a_id == user_id, Introduction.member_b_id == user_id), 1), else_=0)),
+        ).where(
+            Introduction.group_id == group.id,
+            Introduction.created_at >= since,
+            Introduction.created_at < until,
+            Introduction.status != "declined",
+        )
+    ).one()
+    outcomes = db.session.execute(
+        select(
+            func.sum(case((Outcome.user_id == user_id, 1), else_=0)),
+            func.sum(case((and_(Outcome.user_id == user_id, Outcome.currency == group.currency), Outcome.value_minor), else_=0)),
+            func.sum(case((Outcome.credited_user_id == user_id, 1), else_=0)),
+        ).where(Outcome.group_id == group.id, Outcome.created_at >= since, Outcome.created_at < until)
+    ).one()
+    attended, renewal, n, fit, chem, gave, got = row
+    return MemberInput(
+        user_id=user_id,
+        attended=_int(attended),
+        ratings=_int(n),
+        fit_sum=_int(fit),
+        chemistry_sum=_int(chem),
+        gave_help=_int(gave),
+        got_help=_int(got),
+        introductions_made=_int(intros[0]),
+        introductions_received=_int(intros[1]),
+        outcomes=_int(outcomes[0]),
+        outcomes_value_minor=_int(outcomes[1]),
+        credited=_int(outcomes[2]),
+        renewal=renewal,
+        fee_minor=group.fee_minor if is_payer else 0,
+    )
+
+
+@read_model
+def season_figures(group: GroupAt, season: Season, settled: datetime) -> SeasonInput:
+    """``season_input`` as of ``settled`` (meetups.pages.settled_at): it counts
+    the meetups that have ended, so it reads the same there as now."""
+    return season_input(group, season, settled)  # type: ignore[arg-type]
+
+
+def value_report(group: Group, season: Season, now: datetime, me: Membership | None = None) -> ValueReport:
+    """The season's report; with ``me``, the member's own figures too."""
+    thresholds = Thresholds.from_config(current_app.config)
+    at = group_at(group)
+    data = season_figures(at, season, settled_at(at, now))
+    mine = None
+    if me is not None:
+        mine = member_input(group, season, me.user_id, me.role != "host", now)
+    return build_report(season, data, thresholds, mine)
+
+
+@read_model
+def comments_for_host(group: GroupAt, shown: tuple[int, ...]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    return tuple((meetup_id, tuple(texts)) for meetup_id, texts in _host_comments(group.id, shown))
+
+
+def host_comments(group: Group, report: ValueReport) -> list[tuple[int, list[str]]]:
+    """Comments to the host, unattributed, per meetup with ≥ min raters, sorted by text (1 query)."""
+    shown = tuple(m.meetup_id for m in report.meetups if not m.withheld)
+    if not shown:
+        return []
+    return [(meetup_id, list(texts)) for meetup_id, texts in comments_for_host(group_at(group), shown)]
+
+
+def _host_comments(group_id: int, shown: tuple[int, ...]) -> list[tuple[int, list[str]]]:
+    rows = db.session.execute(
+        select(Rating.meetup_id, Rating.comment)
+        .where(Rating.group_id == group_id, Rating.meetup_id.in_(shown), Rating.comment != "")
+        .order_by(Rating.meetup_id, Rating.comment)
+    ).all()
+    by_meetup: dict[int, list[str]] = {}
+    for meetup_id, comment in rows:
+        by_meetup.setdefault(meetup_id, []).append(comment)
+    return [(m, by_meetup[m]) for m in shown if m in by_meetup]
