@@ -23,6 +23,7 @@ from groups.invitations import invite_token_for
 from groups.memberships import memberships_of_group, pending_counts_for_host
 from groups.models import Group, Invite, Membership
 from groups.permissions import can_manage, can_see_members
+from groups.seasons import Season, seasons_since_first_meetup
 from groups.services import GroupCounts, group_counts
 from members.models import initials_of
 
@@ -106,6 +107,12 @@ class GroupPage(NamedTuple):
 def group_page(group: GroupAt, viewer: Standing, sections: tuple[Markup, ...]) -> GroupPage:
     facts = group_facts(group)
     return GroupPage(group, viewer, facts.counts, facts.hosts, facts.preview if viewer.is_member else (), sections)
+
+
+@read_model
+def season_choices(group: GroupAt, current: Season) -> tuple[Season, ...]:
+    """The seasons a report can show: ``current`` back to the first meetup's (1 query)."""
+    return seasons_since_first_meetup(group, current)
 
 
 class GroupShell(NamedTuple):

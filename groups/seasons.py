@@ -53,9 +53,17 @@ ONE_DAY = timedelta(days=1)
 class SeasonSettings(Protocol):
     """What the rule reads of a group (``groups.models.Group``)."""
 
-    season_start: date | None
-    season_end: date | None
-    timezone: str
+    @property
+    def season_start(self) -> date | None: ...
+    @property
+    def season_end(self) -> date | None: ...
+    @property
+    def timezone(self) -> str: ...
+
+
+class GroupSeasons(SeasonSettings, Protocol):
+    @property
+    def id(self) -> int: ...
 
 
 @dataclass(frozen=True, order=True)
@@ -185,9 +193,13 @@ def season_bounds(group: SeasonSettings, season: Season) -> tuple[datetime, date
 
 def seasons_with_meetups(group: Group, now: datetime) -> list[Season]:
     """The group's seasons from the one of its first meetup to the current one, newest first (1 query)."""
+    return list(seasons_since_first_meetup(group, current_season(group, now)))
+
+
+def seasons_since_first_meetup(group: GroupSeasons, current: Season) -> tuple[Season, ...]:
+    """From ``current`` back to the season of the group's first meetup, newest first (1 query)."""
     first = db.session.scalar(select(func.min(Meetup.starts_at)).where(Meetup.group_id == group.id))
-    current = current_season(group, now)
     if first is None:
-        return [current]
+        return (current,)
     oldest = min(current_season(group, first).key, current.key)
-    return [season_by_key(group, key) for key in range(current.key, oldest - 1, -1)]
+    return tuple(season_by_key(group, key) for key in range(current.key, oldest - 1, -1))

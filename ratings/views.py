@@ -5,6 +5,7 @@ Every view: load → check access → act (service) → commit once → redirect
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -18,14 +19,20 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import or_, select
 
+from common.cache import read_model
 from common.db import utcnow
+from common.formatting import locale_code
+from common.templating import render
 from common.urls import external_url
 from extensions import db, login_manager
+from groups.admin import admin_tab
 from groups.models import Group, Membership
+from groups.pages import GroupAt, group_at, season_choices
 from groups.permissions import can_manage, load_group
-from groups.seasons import Season, season_by_key, seasons_with_meetups
+from groups.seasons import Season, current_season, season_by_key
 from meetups.permissions import load_meetup
 from members.models import User
 from outbox.services import queue_email
@@ -36,6 +43,7 @@ from ratings import (
 )
 from ratings.charts import fit_chemistry_chart
 from ratings.connections import connections_of, mutual_targets
+from ratings.figures import MeetupFigures, ValueReport
 from ratings.forms import OUTCOME_KIND_LABELS, IntroductionForm, OutcomeForm, RatingForm
 from ratings.models import Introduction, Outcome
 from ratings.rating_requests import read_rating_token
@@ -286,14 +294,53 @@ def _season_arg(group: Group, seasons: list[Season]) -> Season:
     return season_by_key(group, key)
 
 
+class ValueBody(NamedTuple):
+    """What the value report's body shows; its HTML is kept under this value."""
+
+    group: GroupAt
+    report: ValueReport
+    view: str  # "group" or "me"
+    seasons: tuple[Season, ...]
+    chart: Markup
+    chart_narrow: Markup
+    comments: tuple[tuple[MeetupFigures, tuple[str, ...]], ...]
+    is_host: bool
+    is_member: bool
+    outcome_labels: tuple[tuple[str, str], ...]
+
+
+class ValueShell(NamedTuple):
+    group: GroupAt
+    body: Markup
+    admin_layout: bool
+    admin_tab: str | None
+
+
+@read_model
+def season_charts(
+    meetups: tuple[MeetupFigures, ...], season_label: str, min_raters: int, tz: str, locale: str,
+) -> tuple[Markup, Markup]:
+    """The fit and chemistry chart, wide and narrow, in ``locale``."""
+    args = {
+        "title": _("Fit and chemistry per meetup, %(season)s", season=season_label),
+        "desc": _("Average fit and chemistry (1 to 5) of each meetup of the season; "
+                  "meetups with fewer than %(n)d ratings are left out.", n=min_raters),
+        "fit_label": _("Fit"), "chemistry_label": _("Chemistry"),
+        "withheld_label": _("not enough ratings"), "tz": tz,
+    }
+    return (fit_chemistry_chart(meetups, **args),
+            fit_chemistry_chart(meetups, width=360, font=15, id_prefix="chart-narrow", **args))
+
+
 @bp.route("/groups/<slug>/value")
 @login_required
 def value(slug: str):
     """Is this group worth the fee? Group view for members and hosts; "me" view for members."""
     group, membership = load_group(slug, require="member")
     now = utcnow()
-    seasons = seasons_with_meetups(group, now)
-    season = _season_arg(group, seasons)
+    at = group_at(group)
+    seasons = season_choices(at, current_season(at, now))
+    season = _season_arg(group, list(seasons))
     is_host = can_manage(membership, current_user)
     is_member = membership is not None and membership.status == "active"
     view = request.args.get("view", "group")
@@ -302,25 +349,13 @@ def value(slug: str):
     report = value_report(group, season, now, me=membership if view == "me" else None)
     comments = host_comments(group, report) if is_host and view == "group" else []
     titles = {m.meetup_id: m for m in report.meetups}
-    chart_args = {
-        "title": _("Fit and chemistry per meetup, %(season)s", season=report.season.label),
-        "desc": _("Average fit and chemistry (1 to 5) of each meetup of the season; "
-                  "meetups with fewer than %(n)d ratings are left out.", n=report.thresholds.min_raters),
-        "fit_label": _("Fit"), "chemistry_label": _("Chemistry"),
-        "withheld_label": _("not enough ratings"), "tz": group.timezone,
-    }
-    charts = (
-        fit_chemistry_chart(report.meetups, **chart_args),
-        fit_chemistry_chart(report.meetups, width=360, font=15, id_prefix="chart-narrow", **chart_args),
-    )
-    return render_template(
-        "ratings/value.html",
-        group=group, report=report, g_=report.group, me=report.me, view=view,
-        seasons=seasons, chart=charts[0], chart_narrow=charts[1],
-        comments=[(titles[m], texts) for m, texts in comments],
-        is_host=is_host, is_member=is_member, admin_layout=is_host,
-        outcome_labels=OUTCOME_KIND_LABELS,
-    )
+    chart, chart_narrow = season_charts(report.meetups, report.season.label, report.thresholds.min_raters, at.timezone, locale_code())
+    body = render("ratings/_value_body.html", ValueBody(
+        at, report, view, seasons, chart, chart_narrow,
+        tuple((titles[m], tuple(texts)) for m, texts in comments), is_host, is_member,
+        tuple((kind, str(label)) for kind, label in OUTCOME_KIND_LABELS.items()),
+    ))
+    return render("ratings/value.html", ValueShell(at, body, is_host, admin_tab() if is_host else None))
 
 
 @bp.route("/groups/<slug>/value.csv")
@@ -329,7 +364,7 @@ def value_csv(slug: str):
     """The group figures of the season as CSV (no comments, nothing per member)."""
     group, _membership = load_group(slug, require="member")
     now = utcnow()
-    season = _season_arg(group, seasons_with_meetups(group, now))
+    season = _season_arg(group, list(season_choices(group_at(group), current_season(group, now))))
     report = value_report(group, season, now)
     body = to_csv(csv_rows(report, group.name))
     filename = f"nq-value-{group.slug}-{season.key}.csv"
