@@ -32,7 +32,7 @@ from groups import audit_log, invitations, memberships, pages, services
 from groups.forms import ConfirmForm, GroupForm, InviteForm
 from groups.memberships import MembershipError
 from groups.models import Invite, Membership
-from groups.pages import Application, GroupAt
+from groups.pages import GroupAt, open_applications
 from groups.permissions import load_group
 from meetups.attendance import absence_flags
 
@@ -143,8 +143,12 @@ def members(slug: str):
     show = request.args.get("show", "current")
     if show not in MEMBER_VIEWS:
         show = "current"
-    rows = memberships.memberships_of_group(group.id, MEMBER_VIEWS[show])
-    applications = [(Application.of(m), fmt_relative(m.applied_at)) for m in rows] if show == "applied" else []
+    if show == "applied":
+        rows = []
+        applications = [(a, fmt_relative(a.applied_at)) for a in open_applications(group.id)]
+    else:
+        rows = memberships.memberships_of_group(group.id, MEMBER_VIEWS[show])
+        applications = []
     counts = services.group_counts(group.id)
     # The group's absence rule flags members who miss too many meetups.
     absences = absence_flags(group) if show == "current" else {}

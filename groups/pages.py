@@ -20,12 +20,12 @@ from common.db import read_rows
 from groups.audit_log import AuditLine, recent_audit_rows
 from groups.directory import Face, HostFace, member_preview, read_host_faces
 from groups.invitations import invite_token_for
-from groups.memberships import memberships_of_group, pending_counts_for_host
+from groups.memberships import pending_counts_for_host
 from groups.models import Group, Invite, Membership
 from groups.permissions import can_manage, can_see_members
 from groups.seasons import Season, seasons_since_first_meetup
 from groups.services import GroupCounts, group_counts
-from members.models import initials_of
+from members.models import Company, Profile, User, initials_of
 
 GROUP_FIELDS = ("id", "data_version", "slug", "name", "description", "city", "timezone", "currency", "fee_minor",
                 "season_start", "season_end", "member_cap", "visibility", "join_policy", "one_per_industry",
@@ -248,12 +248,30 @@ class Application(NamedTuple):
     def initials(self) -> str:
         return initials_of(self.name)
 
-    @classmethod
-    def of(cls, m: Membership) -> Application:
-        p = m.user.profile
-        return cls(m.id, m.user_id, m.user.name, p.photo_filename if p else None, p.headline if p else "",
-                   p.company.name if p and p.company else None, p.industry if p else "",
-                   tuple(p.purposes or ()) if p else (), m.motivation or "", m.contribution or "", m.applied_at)
+
+
+@lru_cache(maxsize=1)
+def _applications_statement():
+    return (
+        select(Membership.id, Membership.user_id, User.name, Profile.photo_filename, Profile.headline,
+               Company.name, Profile.industry, Profile.purposes, Membership.motivation,
+               Membership.contribution, Membership.applied_at)
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .outerjoin(Company, Company.id == Profile.company_id)
+        .where(Membership.group_id == bindparam("gid"), Membership.status == "applied")
+        .order_by(User.name, Membership.id)
+    )
+
+
+def open_applications(group_id: int) -> tuple[Application, ...]:
+    """The group's open applications, by name (1 query)."""
+    return tuple(
+        Application(mid, uid, name, photo, headline or "", company, industry or "", tuple(purposes or ()),
+                    motivation or "", contribution or "", applied_at)
+        for mid, uid, name, photo, headline, company, industry, purposes, motivation, contribution, applied_at
+        in read_rows(_applications_statement(), {"gid": group_id})
+    )
 
 
 class AdminHome(NamedTuple):
@@ -273,8 +291,7 @@ class _AdminFacts(NamedTuple):
 @read_model
 def admin_facts(group: GroupAt) -> _AdminFacts:
     """Counts, open applications and the latest audit lines (3 queries)."""
-    applications = tuple(Application.of(m) for m in memberships_of_group(group.id, ("applied",)))
-    return _AdminFacts(group_counts(group.id), applications, recent_audit_rows(group.id, limit=8))
+    return _AdminFacts(group_counts(group.id), open_applications(group.id), recent_audit_rows(group.id, limit=8))
 
 
 def admin_home(group: GroupAt, sections: tuple[Markup, ...], relative) -> AdminHome:

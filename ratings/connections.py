@@ -54,41 +54,48 @@ def _mutual():
     return c1, c2, on
 
 
-def group_pairs(group_id: int, since: datetime, until: datetime) -> list[PairInput]:
-    """Every connected pair of a group in [since, until), with its meetings (2 queries)."""
+@lru_cache(maxsize=1)
+def _group_pairs_statements():
+    """Mutual clicks per pair, and introductions that led to a meeting, of one
+    group in [since, until): built once with bind parameters (``gid``,
+    ``since``, ``until``), as building them costs more than answering them."""
     c1, c2, on = _mutual()
-    rows = db.session.execute(
+    moment = Meetup.starts_at.type
+    gid = bindparam("gid", type_=Integer)
+    since, until = bindparam("since", type_=moment), bindparam("until", type_=moment)
+    clicks = (
         select(c1.from_user_id, c1.to_user_id, func.count(distinct(c1.meetup_id)))
         .join(c2, on)
         .join(Meetup, Meetup.id == c1.meetup_id)
         .where(
-            c1.group_id == group_id,
-            Meetup.group_id == group_id,  # the group's meetups first: a tenth of the plan on PostgreSQL
+            c1.group_id == gid,
+            Meetup.group_id == gid,  # the group's meetups first: a tenth of the plan on PostgreSQL
             c1.from_user_id < c1.to_user_id,
             Meetup.starts_at >= since,
             Meetup.starts_at < until,
         )
         .group_by(c1.from_user_id, c1.to_user_id)
-    ).all()
-    meetups = {(a, b): n for a, b, n in rows}
+    )
     low = case((Introduction.member_a_id < Introduction.member_b_id, Introduction.member_a_id),
                else_=Introduction.member_b_id)
     high = case((Introduction.member_a_id < Introduction.member_b_id, Introduction.member_b_id),
                 else_=Introduction.member_a_id)
-    met = set(
-        db.session.execute(
-            select(low, high).where(
-                Introduction.group_id == group_id,
-                Introduction.status == "met",
-                Introduction.met_at >= since,
-                Introduction.met_at < until,
-            )
-        ).all()
+    met = select(low, high).where(
+        Introduction.group_id == gid,
+        Introduction.status == "met",
+        Introduction.met_at >= since,
+        Introduction.met_at < until,
     )
-    keys = set(meetups) | {(a, b) for a, b in met}
-    return [
-        PairInput(a, b, meetups.get((a, b), 0), (a, b) in met) for a, b in sorted(keys)
-    ]
+    return clicks, met
+
+
+def group_pairs(group_id: int, since: datetime, until: datetime) -> list[PairInput]:
+    """Every connected pair of a group in [since, until), with its meetings (2 queries)."""
+    clicks, met_statement = _group_pairs_statements()
+    params = {"gid": group_id, "since": since, "until": until}
+    meetups = {(a, b): n for a, b, n in read_rows(clicks, params)}
+    met = {(a, b) for a, b in read_rows(met_statement, params)}
+    return [PairInput(a, b, meetups.get((a, b), 0), (a, b) in met) for a, b in sorted(meetups.keys() | met)]
 
 
 @dataclass
