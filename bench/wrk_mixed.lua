@@ -1,6 +1,6 @@
 -- wrk script for the mixed load: 9 page views, then 1 write, over and over.
 --
--- The requests come from a Lua file written by bench/run.py (BENCH_MIXED_DATA):
+-- The requests come from a Lua file written by bench/mixed.py (BENCH_MIXED_DATA):
 --   return { pages = { {path=..., headers={...}}, ... },
 --            writes = { {path=..., headers={...}, bodies={b1, b2, ...}, tags={t1, t2, ...}}, ... },
 --            tags = {t1, t2, ...} }

@@ -1,5 +1,6 @@
 """A small world for the url_map walks: two groups, their hosts, members, meetups
-and invites, with HTML payloads in every name (QUALITY.md 8, 11, 13)."""
+and invites, with HTML payloads in every name (QUALITY.md 8, 11, 13); and an
+app with a route that fails, for the error pages and their headers (QUALITY.md 12, 17)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from sqlalchemy import Integer, select
 from werkzeug.routing import IntegerConverter, Rule
 
 from extensions import db as _db
+from tests.conftest import PASSWORD
 
 XSS_NAME = '<script>alert("nq-xss")</script>'
 XSS_ATTR = '"><img src=x onerror=alert(1)>'
@@ -130,3 +132,19 @@ def url_values(rule: Rule, world: World, slug_side: str = "a", id_side: str | No
         else:
             values[name] = f"garbage-{name}-0000"
     return values
+
+
+@pytest.fixture
+def error_app(app):
+    """A second app on the same database with test-only routes that fail."""
+    from app import create_app
+    from members.services import create_user
+
+    broken = create_app({**app.config})
+
+    @broken.route("/_test/boom")
+    def boom():
+        create_user("written-before-the-crash@example.com", PASSWORD, "Half Written")
+        raise RuntimeError(f"SELECT password_hash FROM user -- {broken.config['SECRET_KEY']}")
+
+    return broken

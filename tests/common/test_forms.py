@@ -1,4 +1,4 @@
-"""The shared form pieces of common/forms.py, without HTTP (the sweep is tests/test_hostile_forms.py)."""
+"""The shared form pieces of common/forms.py, without HTTP (the sweep is tests/hostile/)."""
 from __future__ import annotations
 
 from decimal import Decimal
