@@ -92,18 +92,29 @@ def _season_statements():
         func.sum(case((Rating.gave_help.is_(True), 1), else_=0)),
         func.sum(case((Rating.got_help.is_(True), 1), else_=0)),
     ).where(Rating.group_id == gid, Rating.meetup_id.in_(season_meetup_ids))
-    ranked = (  # each member's latest renewal intent of the season
-        select(
-            Rating.renewal_intent.label("intent"),
-            func.row_number()
-            .over(partition_by=Rating.user_id, order_by=(Meetup.starts_at.desc(), Rating.id.desc()))
-            .label("rank"),
-        )
+    # Each member's latest renewal intent of the season: the answer given at the
+    # latest meetup they rated (ties: the later rating). A join back to each
+    # member's latest meetup, as a window function sorts every rating first.
+    rated_in_season = and_(Rating.group_id == gid, in_season)
+    latest = (
+        select(Rating.user_id.label("user_id"), func.max(Meetup.starts_at).label("starts_at"))
         .join(Meetup, Meetup.id == Rating.meetup_id)
-        .where(Rating.group_id == gid, in_season)
+        .where(rated_in_season)
+        .group_by(Rating.user_id)
         .subquery()
     )
-    renewal = select(ranked.c.intent, func.count()).where(ranked.c.rank == 1).group_by(ranked.c.intent)
+    last_ratings = (
+        select(func.max(Rating.id))
+        .join(Meetup, Meetup.id == Rating.meetup_id)
+        .join(latest, and_(latest.c.user_id == Rating.user_id, latest.c.starts_at == Meetup.starts_at))
+        .where(rated_in_season)
+        .group_by(Rating.user_id)
+    )
+    renewal = (
+        select(Rating.renewal_intent, func.count())
+        .where(Rating.id.in_(last_ratings))
+        .group_by(Rating.renewal_intent)
+    )
     introductions = (
         select(User.name, Introduction.status, func.count())
         .outerjoin(User, User.id == Introduction.introducer_id)
