@@ -6,7 +6,8 @@ from datetime import timedelta
 from common.db import utcnow
 from groups.seasons import current_season
 from ratings.report import season_input
-from tests.ratings.ratings_fixtures import rate_as, scenario  # noqa: F401
+from tests.ratings.ratings_fixtures import *  # noqa: F403
+from tests.ratings.ratings_fixtures import rate_as
 
 
 def _renewal(scenario):
