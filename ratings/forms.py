@@ -40,11 +40,11 @@ class RatingForm(Form):
         _l("Was it worth your time?"), choices=YES_NO, validators=[InputRequired(_l("Choose yes or no."))]
     )
     gave_help = RadioField(
-        _l("Did you give someone help?"), choices=YES_NO, default="no",
+        _l("Did you give someone help?"), choices=YES_NO,
         validators=[InputRequired(_l("Choose yes or no."))],
     )
     got_help = RadioField(
-        _l("Did you get help?"), choices=YES_NO, default="no",
+        _l("Did you get help?"), choices=YES_NO,
         validators=[InputRequired(_l("Choose yes or no."))],
     )
     renewal_intent = RadioField(

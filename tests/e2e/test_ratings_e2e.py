@@ -49,6 +49,8 @@ def test_rate_from_email_on_phone_then_both_see_connection_and_host_sees_report(
     phone_page.click("label[for='fit-3']")
     phone_page.click("label[for='chemistry-4']")
     phone_page.click("label[for='worth_time-0']")
+    phone_page.click("label[for='gave_help-0']")
+    phone_page.click("label[for='got_help-1']")
     phone_page.click("label[for='renewal_intent-0']")
     card = phone_page.locator("label.click-card", has_text="Bo Berg")
     assert card.bounding_box()["height"] >= 44  # a big tap target

@@ -309,3 +309,19 @@ def test_export_and_delete_account(db, scenario):
     rating = db.session.scalars(select(Rating).where(Rating.user_id == anna.id)).one()
     assert rating.fit == 2 and rating.comment == ""  # kept only as an anonymous score
     assert db.session.scalar(select(func.count()).select_from(Click)) == 0
+
+
+def test_help_questions_have_no_answer_until_the_member_picks_one(client, auth, db, scenario):
+    """No pre-selected "No": a default would bias the give/get figures."""
+    auth.login(scenario.members[0])
+    url = rate_url(scenario)
+    page = client.get(url).get_data(as_text=True)
+    for name in ("gave_help", "got_help"):
+        radios = re.findall(rf'<input[^>]*name="{name}"[^>]*>', page)
+        assert len(radios) == 2, name
+        assert not any("checked" in radio for radio in radios), name
+    data = form_data(client, url)
+    del data["gave_help"]
+    response = client.post(url, data=data)
+    assert response.status_code == 422 or "Choose yes or no." in response.get_data(as_text=True)
+    assert ratings_count(db) == 0
