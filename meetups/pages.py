@@ -80,9 +80,14 @@ def meetup_ends(group: GroupAt) -> tuple[datetime, ...]:
 
 def settled_at(group: GroupAt, now: datetime) -> datetime:
     """The end of the group's last meetup that has ended by ``now`` (or EPOCH)."""
+    return settled_at_each(group, now)[0]
+
+
+def settled_at_each(group: GroupAt, *moments: datetime) -> tuple[datetime, ...]:
+    """``settled_at`` for each of ``moments``, from one read of the meetups' ends."""
     ends = meetup_ends(group)
-    index = bisect_right(ends, now)
-    return ends[index - 1] if index else EPOCH
+    indexes = (bisect_right(ends, moment) for moment in moments)
+    return tuple(ends[index - 1] if index else EPOCH for index in indexes)
 
 
 # The meetup page -------------------------------------------------------------

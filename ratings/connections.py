@@ -73,6 +73,7 @@ def _group_pairs_statements():
             c1.from_user_id < c1.to_user_id,
             Meetup.starts_at >= since,
             Meetup.starts_at < until,
+            Meetup.ends_at <= bindparam("released", type_=moment),
         )
         .group_by(c1.from_user_id, c1.to_user_id)
     )
@@ -89,10 +90,12 @@ def _group_pairs_statements():
     return clicks, met
 
 
-def group_pairs(group_id: int, since: datetime, until: datetime) -> list[PairInput]:
-    """Every connected pair of a group in [since, until), with its meetings (2 queries)."""
+def group_pairs(group_id: int, since: datetime, until: datetime, released: datetime) -> list[PairInput]:
+    """Every connected pair of a group in [since, until), with its meetings
+    (2 queries). Clicks count from meetups that ended by ``released`` (rating
+    closed), so that no pair appears while the clicks are still coming in."""
     clicks, met_statement = _group_pairs_statements()
-    params = {"gid": group_id, "since": since, "until": until}
+    params = {"gid": group_id, "since": since, "until": until, "released": released}
     meetups = {(a, b): n for a, b, n in read_rows(clicks, params)}
     met = {(a, b) for a, b in read_rows(met_statement, params)}
     return [PairInput(a, b, meetups.get((a, b), 0), (a, b) in met) for a, b in sorted(meetups.keys() | met)]

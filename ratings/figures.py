@@ -59,6 +59,19 @@ class MeetupInput:
 
 
 @dataclass(frozen=True)
+class OpenMeetup:
+    """A meetup that has ended but whose rating window is still open: none of
+    its ratings count yet; only how many have rated is shown (to the host)."""
+
+    meetup_id: int
+    title: str
+    starts_at: datetime
+    closes_at: datetime
+    attendees: int
+    raters: int
+
+
+@dataclass(frozen=True)
 class PairInput:
     """Two members and the meetings that connected them.
 
@@ -79,7 +92,8 @@ class SeasonInput:
     members: int
     fee_minor: int  # fee paid per member for the season (minor units)
     currency: str
-    meetups: Sequence[MeetupInput]
+    meetups: Sequence[MeetupInput]  # held, rating closed: the figures count these
+    open_meetups: Sequence[OpenMeetup] = ()  # held, rating still open: counted once it closes
     raters: int = 0  # distinct members with at least one rating this season
     gave_help: int = 0  # ratings answering "I gave help"
     got_help: int = 0  # ratings answering "I got help"
@@ -203,3 +217,4 @@ class ValueReport:
     verdict: Verdict
     thresholds: Thresholds
     me: MemberFigures | None = None
+    open_meetups: tuple[OpenMeetup, ...] = ()

@@ -5,7 +5,7 @@ The formulas are in ``ratings/value.py``; this module only reads.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -20,12 +20,12 @@ from groups.models import Group, Membership
 from groups.pages import GroupAt, group_at
 from groups.seasons import Season, season_bounds
 from meetups.models import RSVP, Meetup
-from meetups.pages import settled_at
+from meetups.pages import settled_at_each
 from members.models import User
 from ratings.connections import group_pairs
-from ratings.figures import MeetupInput, MemberInput, SeasonInput, Thresholds, ValueReport
+from ratings.figures import MeetupInput, MemberInput, OpenMeetup, SeasonInput, Thresholds, ValueReport
 from ratings.models import Introduction, Outcome, Rating
-from ratings.services import attended_condition
+from ratings.services import DEFAULT_WINDOW_DAYS, attended_condition, window_end
 from ratings.value import build_report
 
 # --------------------------------------------------------------------------- the report
@@ -34,14 +34,12 @@ def _int(value: Any) -> int:
     return int(value or 0)
 
 
-def _held_in_season(group: Group, since: datetime, until: datetime, now: datetime):
-    """Meetups of the group that started in [since, until), were not cancelled and have ended."""
+def _in_season(gid, since, until, cutoff):
+    """Meetups of the group that started in [since, until), were not cancelled
+    and ended by ``cutoff``."""
     return and_(
-        Meetup.group_id == group.id,
-        Meetup.starts_at >= since,
-        Meetup.starts_at < until,
-        Meetup.status != "cancelled",
-        Meetup.ends_at <= now,
+        Meetup.group_id == gid, Meetup.starts_at >= since, Meetup.starts_at < until,
+        Meetup.status != "cancelled", Meetup.ends_at <= cutoff,
     )
 
 
@@ -49,20 +47,20 @@ def _held_in_season(group: Group, since: datetime, until: datetime, now: datetim
 def _season_statements():
     """The season's aggregate queries, built once with bind parameters: building
     them costs more than SQLite takes to answer them. Binds: ``gid``, ``since``,
-    ``until`` (the season's UTC bounds), ``settled`` (meetups ended by then),
-    ``currency``."""
+    ``until`` (the season's UTC bounds), ``released`` (meetups whose rating
+    window had closed: every figure counts these only), ``ended`` (meetups
+    ended by then: the ones still open for rating are listed with their
+    counts only), ``currency``."""
     moment = Meetup.ends_at.type
     gid: BindParameter[int] = bindparam("gid")
     since, until = bindparam("since", type_=moment), bindparam("until", type_=moment)
-    in_season = and_(
-        Meetup.group_id == gid, Meetup.starts_at >= since, Meetup.starts_at < until,
-        Meetup.status != "cancelled", Meetup.ends_at <= bindparam("settled", type_=moment),
-    )
+    in_season = _in_season(gid, since, until, bindparam("released", type_=moment))
+    ended = _in_season(gid, since, until, bindparam("ended", type_=moment))
     season_meetup_ids = select(Meetup.id).where(in_season)
     attended = (
         select(RSVP.meetup_id.label("meetup_id"), func.count().label("n"))
         .join(Meetup, Meetup.id == RSVP.meetup_id)
-        .where(in_season, attended_condition())
+        .where(ended, attended_condition())
         .group_by(RSVP.meetup_id)
         .subquery()
     )
@@ -72,16 +70,16 @@ def _season_statements():
             func.sum(Rating.chemistry).label("chemistry"),
             func.sum(case((Rating.worth_time.is_(True), 1), else_=0)).label("worth"),
         )
-        .where(Rating.group_id == gid, Rating.meetup_id.in_(season_meetup_ids))
+        .where(Rating.group_id == gid, Rating.meetup_id.in_(select(Meetup.id).where(ended)))
         .group_by(Rating.meetup_id)
         .subquery()
     )
     meetups = (
-        select(Meetup.id, Meetup.title, Meetup.starts_at, Meetup.attendance_taken,
+        select(Meetup.id, Meetup.title, Meetup.starts_at, Meetup.ends_at, Meetup.attendance_taken,
                attended.c.n, rated.c.n, rated.c.fit, rated.c.chemistry, rated.c.worth)
         .outerjoin(attended, attended.c.meetup_id == Meetup.id)
         .outerjoin(rated, rated.c.meetup_id == Meetup.id)
-        .where(in_season)
+        .where(ended)
         .order_by(Meetup.starts_at)
     )
     active = and_(Membership.group_id == gid, Membership.status == "active")
@@ -130,23 +128,36 @@ def _season_statements():
     return meetups, totals, renewal, introductions, outcomes
 
 
-def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
-    """Read every aggregate of the season in a constant number of queries (7)."""
+def season_input(group: Group, season: Season, released: datetime, ended: datetime | None = None) -> SeasonInput:
+    """Every aggregate of the season in a constant number of queries (7).
+
+    Figures count the meetups that ended by ``released``: those whose rating
+    window has closed (``release_moments``), so that no figure moves while
+    members are still rating and none can be worked out by subtraction. The
+    meetups that ended between ``released`` and ``ended`` are listed as open
+    for rating, with how many have rated and nothing else.
+    """
     since, until = season_bounds(group, season)
-    params = {"gid": group.id, "since": since, "until": until, "settled": now, "currency": group.currency}
+    ended = max(ended or released, released)
+    params = {"gid": group.id, "since": since, "until": until, "released": released, "ended": ended,
+              "currency": group.currency}
     meetups_q, totals_q, renewal_q, introductions_q, outcomes_q = _season_statements()
-    meetups = [
-        MeetupInput(
-            meetup_id=mid, title=title, starts_at=starts_at,
-            attendees=max(_int(n_att), _int(n_rated)),
+    meetups: list[MeetupInput] = []
+    still_open: list[OpenMeetup] = []
+    for mid, title, starts_at, ends_at, taken, n_att, n_rated, fit, chem, worth in read_rows(meetups_q, params):
+        attendees = max(_int(n_att), _int(n_rated))
+        if ends_at > released:
+            closes = window_end(ends_at, group.rating_window_days)
+            still_open.append(OpenMeetup(mid, title, starts_at, closes, attendees, _int(n_rated)))
+            continue
+        meetups.append(MeetupInput(
+            meetup_id=mid, title=title, starts_at=starts_at, attendees=attendees,
             raters=_int(n_rated), fit_sum=_int(fit), chemistry_sum=_int(chem),
             worth_yes=_int(worth), attendance_taken=bool(taken),
-        )
-        for mid, title, starts_at, taken, n_att, n_rated, fit, chem, worth in read_rows(meetups_q, params)
-    ]
+        ))
     members, paying, raters, gave_help, got_help = (_int(v) for v in read_rows(totals_q, params).one())
     renewal = {intent: n for intent, n in read_rows(renewal_q, params)}
-    pairs = group_pairs(group.id, since, until)
+    pairs = group_pairs(group.id, since, until, released)
     intro_status: dict[str, int] = {}
     by_introducer: dict[str, int] = {}
     for name, status, n in read_rows(introductions_q, params):
@@ -159,6 +170,7 @@ def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
         fee_minor=group.fee_minor,
         currency=group.currency,
         meetups=meetups,
+        open_meetups=tuple(still_open),
         raters=raters,
         gave_help=gave_help,
         got_help=got_help,
@@ -176,7 +188,7 @@ def season_input(group: Group, season: Season, now: datetime) -> SeasonInput:
 def member_input(group: Group, season: Season, user_id: int, is_payer: bool, now: datetime) -> MemberInput:
     """One member's own numbers for the season (3 queries)."""
     since, until = season_bounds(group, season)
-    in_season = _held_in_season(group, since, until, now)
+    in_season = _in_season(group.id, since, until, now)
     attended_sq = (
         select(func.count()).select_from(RSVP).join(Meetup, Meetup.id == RSVP.meetup_id)
         .where(in_season, RSVP.user_id == user_id, attended_condition())
@@ -239,18 +251,28 @@ def member_input(group: Group, season: Season, user_id: int, is_payer: bool, now
     )
 
 
+def release_moments(group: GroupAt, now: datetime) -> tuple[datetime, datetime]:
+    """(released, ended): the end of the last meetup whose rating window had
+    closed by ``now``, until which the season's figures count meetups (so they
+    change only when a window closes), and ``settled_at(group, now)``."""
+    window = timedelta(days=group.rating_window_days or DEFAULT_WINDOW_DAYS)
+    released, ended = settled_at_each(group, now - window, now)
+    return released, ended
+
+
 @read_model
-def season_figures(group: GroupAt, season: Season, settled: datetime) -> SeasonInput:
-    """``season_input`` as of ``settled`` (meetups.pages.settled_at): it counts
-    the meetups that have ended, so it reads the same there as now."""
-    return season_input(group, season, settled)  # type: ignore[arg-type]
+def season_figures(group: GroupAt, season: Season, released: datetime, ended: datetime) -> SeasonInput:
+    """``season_input`` as of ``release_moments``: it sorts
+    meetups by whether they have ended and whether rating has closed, so it
+    reads the same there as now."""
+    return season_input(group, season, released, ended)  # type: ignore[arg-type]
 
 
 def value_report(group: Group, season: Season, now: datetime, me: Membership | None = None) -> ValueReport:
     """The season's report; with ``me``, the member's own figures too."""
     thresholds = Thresholds.from_config(current_app.config)
     at = group_at(group)
-    data = season_figures(at, season, settled_at(at, now))
+    data = season_figures(at, season, *release_moments(at, now))
     mine = None
     if me is not None:
         mine = member_input(group, season, me.user_id, me.role != "host", now)

@@ -31,9 +31,12 @@ def window_closes(meetup: Meetup) -> datetime:
     return window_end(meetup.ends_at, meetup.group.rating_window_days)
 
 
+DEFAULT_WINDOW_DAYS = 14
+
+
 def window_end(ends_at: datetime, window_days: int | None) -> datetime:
     """When rating a meetup that ended at ``ends_at`` closes (14 days unless the group says)."""
-    return ends_at + timedelta(days=window_days or 14)
+    return ends_at + timedelta(days=window_days or DEFAULT_WINDOW_DAYS)
 
 
 def window_state(meetup: Meetup, now: datetime) -> str:

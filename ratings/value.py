@@ -269,6 +269,7 @@ def build_report(
         verdict=verdict(group, thresholds),
         thresholds=thresholds,
         me=member_figures(me, data.pairs) if me is not None else None,
+        open_meetups=tuple(sorted(data.open_meetups, key=lambda m: (m.starts_at, m.meetup_id))),
     )
 
 

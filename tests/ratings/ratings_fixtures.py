@@ -50,12 +50,15 @@ def scenario(make_user, make_group, make_member, make_meetup, make_rsvp) -> Scen
     """Group with a host, a co-host, 5 members (all checked in at 2 held meetups
     in the current season, 20 and 10 days ago) and a meetup that ended 2 hours
     ago with attendance taken (everyone checked in); plus another group with its own member.
+
+    The group's rating window is 7 days: the two older meetups' windows have
+    closed (their ratings count in the value report), the latest one's is open.
     """
     host = make_user(name="Hanne Host", email="host@example.com")
     now = utcnow().replace(microsecond=0)
     # The season starts 60 days ago, so every meetup below is in the current season.
     group = make_group(host=host, name="Copenhagen Founders", slug="cph-founders",
-                       season_start=(now - timedelta(days=60)).date())
+                       season_start=(now - timedelta(days=60)).date(), rating_window_days=7)
     cohost = make_member(group, role="co-host", name="Conrad Cohost", email="cohost@example.com")
     names = ["Anna Andersen", "Bo Berg", "Cecilie Dahl", "Dan Eriksen", "Eva Fog"]
     members = [

@@ -15,6 +15,7 @@ def _renewal(scenario):
 
 
 def test_renewal_counts_each_members_answer_at_the_latest_meetup_they_rated(db, scenario):
+    scenario.group.rating_window_days = 30  # the two windows overlap
     september, october = scenario.meetups
     anna, bo = scenario.members[:2]
     # Anna rates October first ("no"), then September ("yes"): October is her latest meetup.

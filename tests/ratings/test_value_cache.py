@@ -1,6 +1,8 @@
 """The value report's kept figures are never older than their inputs."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from common.db import utcnow
 from groups.seasons import current_season
 from ratings import report
@@ -8,8 +10,9 @@ from ratings.report import value_report
 from tests.ratings.ratings_fixtures import rate_as, scenario  # noqa: F401 (fixture)
 
 
-def _report(group):
-    now = utcnow()
+def _report(group, now=None):
+    """The report as read once the latest meetup's rating window has closed (or at ``now``)."""
+    now = now or utcnow() + timedelta(days=8)
     return value_report(group, current_season(group, now), now)
 
 
