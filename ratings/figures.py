@@ -24,6 +24,8 @@ class Thresholds:
     not_worth_chemistry: float = 2.5
     not_worth_renewal_yes: float = 0.3
     min_raters: int = 3
+    worth_return: float = 1.0  # reported outcome value ÷ fees, in place of the deep-relationship share
+    response_floor: float = 0.5  # below this rating response rate the verdict is tentative
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Thresholds:
@@ -36,6 +38,8 @@ class Thresholds:
             not_worth_chemistry=float(config.get("VERDICT_NOT_WORTH_CHEMISTRY", 2.5)),
             not_worth_renewal_yes=float(config.get("VERDICT_NOT_WORTH_RENEWAL_YES", 0.3)),
             min_raters=int(config.get("VERDICT_MIN_RATERS", 3)),
+            worth_return=float(config.get("VERDICT_WORTH_RETURN", 1.0)),
+            response_floor=float(config.get("VERDICT_RESPONSE_FLOOR", 0.5)),
         )
 
 
@@ -148,6 +152,7 @@ class MeetupFigures:
 class Verdict:
     key: str
     reasons: tuple[str, ...] = ()
+    tentative: bool = False  # the rating response rate is below the floor
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,15 @@ class GroupFigures:
     connections: int | None
     deep_relationships: int | None
     deep_share: float | None
+    # The counts behind the shares above (None while withheld), for the CSV.
+    scored_ratings: int | None  # ratings of the meetups whose own figures are shown
+    fit_sum: int | None
+    chemistry_sum: int | None
+    worth_yes: int | None
+    gave_help: int | None
+    got_help: int | None
+    renewal_counts: tuple[int, int, int] | None  # yes, unsure, no
+    deep_members: int | None
     introductions_proposed: int
     introductions_accepted: int
     introductions_met: int
@@ -181,6 +195,7 @@ class GroupFigures:
     outcomes_by_kind: tuple[tuple[str, int], ...]
     fee_minor: int
     total_fees_minor: int
+    return_ratio: float | None  # outcomes value ÷ total fees
     cost_per_attended_meetup_minor: int | None
     cost_per_deep_relationship_minor: int | None
     currency: str

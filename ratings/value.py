@@ -120,6 +120,7 @@ def group_figures(data: SeasonInput, min_raters: int = 3) -> GroupFigures:
     - connections, deep relationships: see ``count_relationships``;
       deep share = members in a deep relationship / members
     - total fees = actual payments if given, else fee × members;
+      return = outcomes value / total fees;
       cost per attended meetup = total fees / attendances;
       cost per deep relationship = total fees / deep relationships
     - every rating or click figure is withheld when raters < min_raters
@@ -161,6 +162,14 @@ def group_figures(data: SeasonInput, min_raters: int = 3) -> GroupFigures:
         connections=hide(connections),
         deep_relationships=hide(deep),
         deep_share=hide(ratio(len(deep_members), data.members)),
+        scored_ratings=hide(scored_ratings),
+        fit_sum=hide(fit_sum),
+        chemistry_sum=hide(chemistry_sum),
+        worth_yes=hide(worth_yes),
+        gave_help=hide(data.gave_help),
+        got_help=hide(data.got_help),
+        renewal_counts=hide(tuple(data.renewal.get(k, 0) for k in ("yes", "unsure", "no"))),
+        deep_members=hide(len(deep_members)),
         introductions_proposed=sum(data.introductions.values()),
         introductions_accepted=data.introductions.get("accepted", 0) + data.introductions.get("met", 0),
         introductions_met=data.introductions.get("met", 0),
@@ -171,6 +180,7 @@ def group_figures(data: SeasonInput, min_raters: int = 3) -> GroupFigures:
         outcomes_by_kind=tuple(sorted(data.outcomes_by_kind.items())),
         fee_minor=data.fee_minor,
         total_fees_minor=total_fees,
+        return_ratio=ratio(data.outcomes_value_minor, total_fees),
         cost_per_attended_meetup_minor=divide_money(total_fees, attendances),
         cost_per_deep_relationship_minor=None if withheld else divide_money(total_fees, deep),
         currency=data.currency,
@@ -184,13 +194,18 @@ def verdict(figures: GroupFigures, t: Thresholds) -> Verdict:
     - not worth the fee: fit < not_worth_fit or chemistry < not_worth_chemistry
       or renewal "yes" < not_worth_renewal_yes
     - worth the fee: fit ≥ worth_fit and chemistry ≥ worth_chemistry and
-      deep share ≥ worth_deep_share and renewal "yes" ≥ worth_renewal_yes
+      renewal "yes" ≥ worth_renewal_yes and what the group brought: deep share
+      ≥ worth_deep_share or return (outcomes value ÷ fees) ≥ worth_return
     - borderline: everything else
+    - tentative: the rating response rate (ratings ÷ attendances) is below
+      response_floor, so the figures speak for few of those who came
     """
+    tentative = figures.response_rate is None or figures.response_rate < t.response_floor
     if figures.withheld or figures.fit is None or figures.chemistry is None:
-        return Verdict(VERDICT_NOT_ENOUGH_DATA)
+        return Verdict(VERDICT_NOT_ENOUGH_DATA, tentative=tentative)
     renewal_yes = figures.renewal_yes if figures.renewal_yes is not None else 0.0
     deep_share = figures.deep_share if figures.deep_share is not None else 0.0
+    returned = figures.return_ratio if figures.return_ratio is not None else 0.0
     bad = []
     if figures.fit < t.not_worth_fit:
         bad.append("fit")
@@ -199,19 +214,19 @@ def verdict(figures: GroupFigures, t: Thresholds) -> Verdict:
     if renewal_yes < t.not_worth_renewal_yes:
         bad.append("renewal")
     if bad:
-        return Verdict(VERDICT_NOT_WORTH, tuple(bad))
+        return Verdict(VERDICT_NOT_WORTH, tuple(bad), tentative)
     short = []
     if figures.fit < t.worth_fit:
         short.append("fit")
     if figures.chemistry < t.worth_chemistry:
         short.append("chemistry")
-    if deep_share < t.worth_deep_share:
-        short.append("deep_share")
+    if deep_share < t.worth_deep_share and returned < t.worth_return:
+        short.append("deep_share_or_return")
     if renewal_yes < t.worth_renewal_yes:
         short.append("renewal")
     if short:
-        return Verdict(VERDICT_BORDERLINE, tuple(short))
-    return Verdict(VERDICT_WORTH)
+        return Verdict(VERDICT_BORDERLINE, tuple(short), tentative)
+    return Verdict(VERDICT_WORTH, tentative=tentative)
 
 
 def member_figures(data: MemberInput, pairs: Iterable[PairInput]) -> MemberFigures:
@@ -291,60 +306,98 @@ def _fmt(value: float | int | None, digits: int = 2) -> str:
     return str(value)
 
 
+def _full(value: float | int | None) -> str:
+    """Full precision (the shortest text that reads back as the same float)."""
+    if value is None:
+        return "withheld"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
 def _money(minor: int | None) -> str:
     if minor is None:
         return ""
-    return f"{minor / 100:.2f}"
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"
+
+
+def _share(name: str, value: float | None, numerator: int | None, denominator: int | None,
+           unit: str = "share") -> list[Any]:
+    """A share or an average with the counts it is made of (withheld together)."""
+    return ["group", name, _full(value), unit, _full(numerator), _full(denominator)]
 
 
 def csv_rows(report: ValueReport, group_name: str) -> list[list[str]]:
-    """The report as rows: (section, figure, value, unit) then one row per meetup."""
-    g = report.group
+    """The report as rows: (section, figure, value, unit, numerator, denominator),
+    with full-precision values, the counts behind every share and average, and
+    the verdict's thresholds: enough to recompute the verdict from the CSV alone.
+    Then one row per introducer, outcome kind and meetup."""
+    g, t, v = report.group, report.thresholds, report.verdict
     cur = g.currency
+    renewal = g.renewal_counts
+    answers = sum(renewal) if renewal is not None else None
     rows: list[list[Any]] = [
-        ["section", "figure", "value", "unit"],
-        ["group", "group", group_name, ""],
-        ["group", "season", report.season.label, ""],
-        ["group", "verdict", report.verdict.key, ""],
-        ["group", "members", g.members, "members"],
-        ["group", "meetups held", g.meetups_held, "meetups"],
-        ["group", "attendances", g.attendances, "attendances"],
-        ["group", "attendance rate", _fmt(g.attendance_rate, 3), "share"],
-        ["group", "ratings", g.ratings, "ratings"],
-        ["group", "raters", g.raters, "members"],
-        ["group", "rating response rate", _fmt(g.response_rate, 3), "share"],
-        ["group", "average fit", _fmt(g.fit), "1-5"],
-        ["group", "average chemistry", _fmt(g.chemistry), "1-5"],
-        ["group", "worth my time", _fmt(g.worth_share, 3), "share"],
-        ["group", "gave help", _fmt(g.gave_help_share, 3), "share of ratings"],
-        ["group", "got help", _fmt(g.got_help_share, 3), "share of ratings"],
-        ["group", "renewal yes", _fmt(g.renewal_yes, 3), "share"],
-        ["group", "renewal unsure", _fmt(g.renewal_unsure, 3), "share"],
-        ["group", "renewal no", _fmt(g.renewal_no, 3), "share"],
-        ["group", "connections", _fmt(g.connections), "pairs"],
-        ["group", "deep relationships", _fmt(g.deep_relationships), "pairs"],
-        ["group", "members with a deep relationship", _fmt(g.deep_share, 3), "share"],
-        ["group", "introductions proposed", g.introductions_proposed, "introductions"],
-        ["group", "introductions accepted", g.introductions_accepted, "introductions"],
-        ["group", "introductions met", g.introductions_met, "introductions"],
-        ["group", "outcomes reported", g.outcomes, "outcomes"],
-        ["group", "outcomes value", _money(g.outcomes_value_minor), cur],
-        ["group", "fee per member", _money(g.fee_minor), cur],
-        ["group", "total fees", _money(g.total_fees_minor), cur],
-        ["group", "cost per attended meetup", _money(g.cost_per_attended_meetup_minor), cur],
-        ["group", "cost per deep relationship", _money(g.cost_per_deep_relationship_minor), cur],
+        ["section", "figure", "value", "unit", "numerator", "denominator"],
+        ["group", "group", group_name, "", "", ""],
+        ["group", "season", report.season.label, "", "", ""],
+        ["group", "verdict", v.key, "", "", ""],
+        ["group", "verdict tentative", "yes" if v.tentative else "no", "", "", ""],
+        ["group", "verdict reasons", " ".join(v.reasons), "", "", ""],
+        ["group", "members", g.members, "members", "", ""],
+        ["group", "meetups held", g.meetups_held, "meetups", "", ""],
+        ["group", "attendances", g.attendances, "attendances", "", ""],
+        _share("attendance rate", g.attendance_rate, g.attendances, g.members * g.meetups_held),
+        ["group", "ratings", g.ratings, "ratings", "", ""],
+        ["group", "raters", g.raters, "members", "", ""],
+        _share("rating response rate", g.response_rate, g.ratings, g.attendances),
+        _share("average fit", g.fit, g.fit_sum, g.scored_ratings, "1-5"),
+        _share("average chemistry", g.chemistry, g.chemistry_sum, g.scored_ratings, "1-5"),
+        _share("worth my time", g.worth_share, g.worth_yes, g.scored_ratings),
+        _share("gave help", g.gave_help_share, g.gave_help, g.ratings if g.gave_help is not None else None,
+               "share of ratings"),
+        _share("got help", g.got_help_share, g.got_help, g.ratings if g.got_help is not None else None,
+               "share of ratings"),
+        _share("renewal yes", g.renewal_yes, renewal[0] if renewal else None, answers),
+        _share("renewal unsure", g.renewal_unsure, renewal[1] if renewal else None, answers),
+        _share("renewal no", g.renewal_no, renewal[2] if renewal else None, answers),
+        ["group", "connections", _full(g.connections), "pairs", "", ""],
+        ["group", "deep relationships", _full(g.deep_relationships), "pairs", "", ""],
+        _share("members with a deep relationship", g.deep_share, g.deep_members,
+               g.members if g.deep_members is not None else None),
+        ["group", "introductions proposed", g.introductions_proposed, "introductions", "", ""],
+        ["group", "introductions accepted", g.introductions_accepted, "introductions", "", ""],
+        ["group", "introductions met", g.introductions_met, "introductions", "", ""],
+        ["group", "outcomes reported", g.outcomes, "outcomes", "", ""],
+        ["group", "outcomes value", _money(g.outcomes_value_minor), cur, "", ""],
+        ["group", "fee per member", _money(g.fee_minor), cur, "", ""],
+        ["group", "total fees", _money(g.total_fees_minor), cur, "", ""],
+        ["group", "return", _full(g.return_ratio), "outcomes value / total fees",
+         _money(g.outcomes_value_minor), _money(g.total_fees_minor)],
+        ["group", "cost per attended meetup", _money(g.cost_per_attended_meetup_minor), cur,
+         _money(g.total_fees_minor), g.attendances],
+        ["group", "cost per deep relationship", _money(g.cost_per_deep_relationship_minor), cur,
+         _money(g.total_fees_minor), _full(g.deep_relationships)],
     ]
+    for name, value in (
+        ("worth: fit at least", t.worth_fit), ("worth: chemistry at least", t.worth_chemistry),
+        ("worth: renewal yes at least", t.worth_renewal_yes),
+        ("worth: members with a deep relationship at least", t.worth_deep_share),
+        ("worth: or return at least", t.worth_return),
+        ("not worth: fit below", t.not_worth_fit), ("not worth: chemistry below", t.not_worth_chemistry),
+        ("not worth: renewal yes below", t.not_worth_renewal_yes),
+        ("not enough data: raters below", t.min_raters), ("tentative: response rate below", t.response_floor),
+    ):
+        rows.append(["threshold", name, _full(value), "", "", ""])
     for name, count in g.introducers:
-        rows.append(["introducer", name, count, "introductions"])
+        rows.append(["introducer", name, count, "introductions", "", ""])
     for kind, count in g.outcomes_by_kind:
-        rows.append(["outcome kind", kind, count, "outcomes"])
+        rows.append(["outcome kind", kind, count, "outcomes", "", ""])
     rows.append([])
     rows.append(["meetup", "date", "title", "attendees", "raters", "response rate",
                  "fit", "chemistry", "worth my time"])
     for m in report.meetups:
         rows.append([
             "meetup", m.starts_at.date().isoformat(), m.title, m.attendees, m.raters,
-            _fmt(m.response_rate, 3), _fmt(m.fit), _fmt(m.chemistry), _fmt(m.worth_share, 3),
+            _full(m.response_rate), _full(m.fit), _full(m.chemistry), _full(m.worth_share),
         ])
     return [[csv_safe(cell) for cell in row] for row in rows]
 

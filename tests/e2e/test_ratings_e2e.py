@@ -78,6 +78,13 @@ def test_rate_from_email_on_phone_then_both_see_connection_and_host_sees_report(
     assert "Anna Andersen" in bo_page.inner_text("main") and "e2e-anna@example.com" in bo_page.inner_text("main")
     context.close()
 
+    # The rating window closes (a one-day window, the meetup a day further back):
+    # only then do the meetup's ratings count in the report.
+    meetup = rated_group["meetup"]
+    group.rating_window_days = 1
+    meetup.starts_at -= timedelta(days=1)
+    meetup.ends_at -= timedelta(days=1)
+    db.session.commit()
     # The host sees the chart and the verdict, but no one's individual rating.
     login(page, rated_group["host"].email)
     page.goto(f"/groups/{group.slug}/value")

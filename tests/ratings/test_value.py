@@ -15,6 +15,7 @@ from ratings.figures import (
     PairInput,
     SeasonInput,
     Thresholds,
+    Verdict,
 )
 from ratings.value import (
     build_report,
@@ -128,9 +129,11 @@ def test_count_relationships_rule():
 
 # --------------------------------------------------------------------------- verdict
 
-def _g(fit=4.0, chemistry=4.0, deep_share=0.6, renewal_yes=0.7, withheld=False):
+def _g(fit=4.0, chemistry=4.0, deep_share=0.6, renewal_yes=0.7, withheld=False, return_ratio=0.2,
+       response_rate=0.8):
     return replace(group_figures(season()), fit=fit, chemistry=chemistry, deep_share=deep_share,
-                   renewal_yes=renewal_yes, withheld=withheld)
+                   renewal_yes=renewal_yes, withheld=withheld, return_ratio=return_ratio,
+                   response_rate=response_rate)
 
 
 def test_verdict_thresholds():
@@ -138,12 +141,34 @@ def test_verdict_thresholds():
     assert verdict(_g(), t).key == "worth"
     assert verdict(_g(fit=3.5, chemistry=3.5, deep_share=0.5, renewal_yes=0.6), t).key == "worth"
     assert verdict(_g(fit=3.4), t).key == "borderline"
-    assert verdict(_g(deep_share=0.49), t).reasons == ("deep_share",)
+    assert verdict(_g(deep_share=0.49), t).reasons == ("deep_share_or_return",)
     assert verdict(_g(fit=2.4), t).key == "not_worth"
     assert verdict(_g(chemistry=2.49), t).key == "not_worth"
     assert verdict(_g(renewal_yes=0.29), t).key == "not_worth"
     assert verdict(_g(fit=2.5, chemistry=2.5, renewal_yes=0.3), t).key == "borderline"
     assert verdict(_g(withheld=True, fit=None), t).key == "not_enough_data"
+
+
+def test_verdict_counts_the_money_and_the_response():
+    t = Thresholds()
+    # Outcomes worth at least the fees stand in for deep relationships...
+    assert verdict(_g(deep_share=0.1, return_ratio=1.0), t).key == "worth"
+    assert verdict(_g(deep_share=0.1, return_ratio=0.99), t).key == "borderline"
+    assert verdict(_g(deep_share=0.1, return_ratio=None), t).key == "borderline"
+    # ...but never rescue a group members do not enjoy.
+    assert verdict(_g(fit=2.0, return_ratio=5.0), t).key == "not_worth"
+    # Below the response floor every verdict is tentative.
+    assert verdict(_g(), t).tentative is False
+    assert verdict(_g(response_rate=0.49), t).tentative is True
+    assert verdict(_g(response_rate=0.5), t).tentative is False
+    assert verdict(_g(response_rate=None), t).tentative is True
+    assert verdict(_g(fit=2.0, response_rate=0.2), t) == Verdict("not_worth", ("fit",), True)
+
+
+def test_return_is_outcome_value_over_fees():
+    figures = group_figures(replace(season(), outcomes_value_minor=16_500_000, total_fees_minor=8_000_000))
+    assert figures.return_ratio == 16_500_000 / 8_000_000
+    assert group_figures(replace(season(), total_fees_minor=0)).return_ratio is None
 
 
 def test_verdict_thresholds_come_from_config():
