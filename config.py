@@ -102,6 +102,10 @@ class Config:
     VERDICT_NOT_WORTH_CHEMISTRY = float(os.environ.get("VERDICT_NOT_WORTH_CHEMISTRY", "2.5"))
     VERDICT_NOT_WORTH_RENEWAL_YES = float(os.environ.get("VERDICT_NOT_WORTH_RENEWAL_YES", "0.3"))
     VERDICT_MIN_RATERS = 3
+    # Outcomes worth this many times the fees stand in for the deep-relationship share.
+    VERDICT_WORTH_RETURN = float(os.environ.get("VERDICT_WORTH_RETURN", "1.0"))
+    # Below this rating response rate (ratings ÷ attendances) the verdict is tentative.
+    VERDICT_RESPONSE_FLOOR = float(os.environ.get("VERDICT_RESPONSE_FLOOR", "0.5"))
 
 
 class TestConfig(Config):
