@@ -80,6 +80,7 @@ def register_models() -> None:
     import members.models  # noqa: F401
     import outbox.models  # noqa: F401
     import ratings.models  # noqa: F401
+    import sponsors.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -94,10 +95,11 @@ def register_blueprints(app: Flask) -> None:
     from members.auth import bp as auth_bp
     from members.views import bp as members_bp
     from ratings.views import bp as ratings_bp
+    from sponsors.views import bp as sponsors_bp
 
     for blueprint in (
         common_bp, auth_bp, members_bp, groups_bp, group_admin_bp,
-        meetups_bp, meetups_admin_bp, ratings_bp, billing_bp, billing_admin_bp, webhooks_bp,
+        meetups_bp, meetups_admin_bp, ratings_bp, billing_bp, billing_admin_bp, webhooks_bp, sponsors_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(webhooks_bp)
@@ -108,6 +110,7 @@ def register_cli(app: Flask) -> None:
     import groups.demo  # noqa: F401
     import meetups.demo  # noqa: F401
     import ratings.demo  # noqa: F401
+    import sponsors.demo  # noqa: F401
     from bench.seed_large import register as register_seed_large
     from common.cli import register_commands
     from members.cli import register as register_member_commands

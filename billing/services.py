@@ -23,7 +23,7 @@ from common.urls import external_url
 from extensions import db
 from groups.models import HOST_ROLES, Group, Membership
 from groups.seasons import Season
-from members.models import User
+from members.models import Company, User
 from outbox.services import queue_email
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ def create_payment(req: CheckoutRequest, *, status: str = "pending", provider: s
     vat = 0 if status == "waived" else price.vat_minor
     company = req.company if req.payer_kind == "company" else {}
     payment = Payment(
+        company_id=paying_company(req.payer, company).id if company else None,
         group_id=group.id, group_name=group.name,
         season=req.season,
         user_id=req.payer.id, payer_name=req.payer.name, payer_email=req.payer.email,
@@ -117,6 +118,22 @@ def create_payment(req: CheckoutRequest, *, status: str = "pending", provider: s
         # A concurrent checkout won the seat; the caller rolls back and looks again.
         raise SeatAlreadyHeld(None) from None
     return payment
+
+
+def paying_company(payer: User, details: dict[str, str]) -> Company:
+    """The company a company payment is from: the payer's employer, or, when
+    their profile names none, a new company from the checkout's details (then
+    also on their profile)."""
+    profile = payer.profile
+    if profile is not None and profile.company is not None:
+        return profile.company
+    company = Company(name=details.get("name", "")[:200], vat_number=details.get("vat", "")[:40],
+                      billing_email=details.get("email", "")[:254], address=details.get("address", ""))
+    db.session.add(company)
+    if profile is not None:
+        profile.company = company
+    db.session.flush()
+    return company
 
 
 def group_of_payment(payment_id: int):

@@ -1,6 +1,7 @@
 """Member pages: pay the season fee, return from checkout, payments and invoices."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -52,8 +53,20 @@ def _provider_choices() -> list[tuple[str, str]]:
     return [(name, labels[name]) for name in available_providers()]
 
 
+# Others who may see a payment, its invoice and its receipt: areas above billing
+# register a check (sponsors: the paying company's sponsors).
+PAYMENT_VIEWERS: list[Callable[[Payment, int], bool]] = []
+
+
+def payment_viewer(check: Callable[[Payment, int], bool]) -> Callable[[Payment, int], bool]:
+    PAYMENT_VIEWERS.append(check)
+    return check
+
+
 def _can_see_payment(payment: Payment, seats: list[PaymentSeat]) -> bool:
     if payment.user_id == current_user.id or any(s.user_id == current_user.id for s in seats):
+        return True
+    if any(check(payment, current_user.id) for check in PAYMENT_VIEWERS):
         return True
     if current_user.is_admin:
         return True

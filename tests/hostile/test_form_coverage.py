@@ -11,7 +11,8 @@ from tests.hostile.test_member_forms import MEMBER_CASES
 CASES = HOST_CASES + MEMBER_CASES
 
 # Forms whose fields take no typed values, so have nothing to attack.
-NOTHING_TO_ATTACK = {"groups.forms:ConfirmForm", "members.forms:PhotoForm"}
+NOTHING_TO_ATTACK = {"groups.forms:ConfirmForm", "members.forms:PhotoForm",
+                     "sponsors.forms:ShareForm", "sponsors.forms:AcceptForm"}
 
 
 def _form_classes() -> dict[str, type]:

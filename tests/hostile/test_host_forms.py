@@ -74,6 +74,10 @@ HOST_CASES: list[FormCase] = [
              lambda w: group_url(w, f"/admin/meetups/{w.now_meetup.id}/walk-in"),
              lambda w: {"user_id": str(w.member3.id)}, {"user_id": "choice"},
              page=lambda w: group_url(w, f"/admin/meetups/{w.now_meetup.id}/attendance"), flashes=True),
+    # sponsors/
+    FormCase("sponsor-invite", "sponsors.forms:InviteSponsorForm", "host",
+             lambda w: f"/companies/{w.company_payment.company_id}/invite",
+             lambda w: {"email": "billing@nordlys.example.com"}, {"email": "email"}),
     # billing/
     FormCase("refund", "billing.forms:RefundForm", "host",
              lambda w: group_url(w, f"/admin/payments/{w.payment.id}/refund"),

@@ -92,6 +92,22 @@ class World:
         return payment
 
     @cached_property
+    def company_payment(self):
+        """A company's payment of member2's seat (the sponsor invitation form)."""
+        from billing.services import CheckoutRequest, confirm_payment, create_payment
+        from groups.models import Membership
+        from groups.seasons import current_season
+
+        membership = self.db.session.scalars(select(Membership).where(Membership.user_id == self.member2.id)).one()
+        payment = create_payment(CheckoutRequest(
+            group=self.group, payer=self.member2, memberships=[membership], season=current_season(self.group, utcnow()),
+            provider="invoice", payer_kind="company", company={"name": "Nordlys A/S", "vat": "DK11111111"},
+        ))
+        confirm_payment(payment.id)
+        self.db.session.commit()
+        return payment
+
+    @cached_property
     def member_membership_id(self) -> int:
         from groups.models import Membership
 
