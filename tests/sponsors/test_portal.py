@@ -148,3 +148,32 @@ def test_payments_csv_lists_the_companys_payments(client, auth, world):
     text = client.get(f"/companies/{world.company_a.id}/payments.csv").get_data(as_text=True)
     assert "Sara Sharer; Quentin Quiet" in text or "Quentin Quiet; Sara Sharer" in text
     assert "Bent Bee" not in text and text.count("\r\n") == 3  # header + two payments
+
+
+def test_the_payer_is_offered_to_invite_the_company_contact(client, auth, world):
+    auth.login(world.sharer)
+    page = client.get(f"/payments/{world.payment_a1.id}").get_data(as_text=True)
+    assert "Paid by" in page and "Nordlys A/S" in page
+    assert f'href="/companies/{world.company_a.id}/invite"' in page
+    auth.logout()
+    auth.login(world.host1)
+    page = client.get(f"/groups/{world.group1.slug}/admin/payments/{world.payment_a1.id}").get_data(as_text=True)
+    assert f'href="/companies/{world.company_a.id}/invite"' in page
+
+
+def test_a_self_payment_says_who_paid(client, auth, db, world):
+    from groups.models import Membership
+    from tests.sponsors.conftest import pay
+
+    ms = db.session.scalars(select(Membership).where(Membership.user_id == world.member.id)).one()
+    payment = pay(world.group1, world.member, [ms], None)
+    auth.login(world.member)
+    page = client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    assert re.search(r"Paid by</dt><dd>Mia Member", page)
+    assert "/invite" not in page
+
+
+def test_the_me_view_leads_to_the_sharing_choice(client, auth, world):
+    auth.login(world.quiet)
+    page = client.get(f"/groups/{world.group1.slug}/value?view=me").get_data(as_text=True)
+    assert f'href="/groups/{world.group1.slug}/sharing"' in page
