@@ -12,10 +12,11 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 
 from billing.fees import season_due
-from billing.models import Payment, PaymentSeat
+from billing.models import PAID_STATUSES, Payment, PaymentSeat
 from billing.services import hold_key
 from common.cache import read_model
 from common.db import read_rows, utcnow
+from common.hooks import fees_paid_sql
 from common.sections import admin_home_section, dashboard_section, group_page_section
 from common.templating import render
 from extensions import db
@@ -78,9 +79,27 @@ def pay_membership_card(user: Any, groups: MyGroups) -> Markup | None:
 def _season_payments_statement():
     return (
         select(Payment.status, func.count(Payment.id), func.coalesce(func.sum(Payment.amount_minor), 0),
-               func.count(Payment.disputed_at))
+               func.count(Payment.disputed_at), func.coalesce(func.sum(Payment.refunded_minor), 0))
         .where(Payment.group_id == bindparam("gid"), Payment.season_start == bindparam("season"))
         .group_by(Payment.status)
+    )
+
+
+def paid_net(rows) -> int:
+    """Fees paid: money received for the season, net of refunds, from
+    ``_season_payments_statement``'s rows; ``fees_paid_expression`` is the
+    same rule in SQL."""
+    return sum(total - refunded for status, _n, total, _d, refunded in rows if status in PAID_STATUSES)
+
+
+@fees_paid_sql.provide
+def fees_paid_expression(group_id: Any, season_start: Any):
+    """The value report's "fees paid", as a scalar subquery of its own totals query."""
+    return (
+        select(func.coalesce(func.sum(Payment.amount_minor - Payment.refunded_minor), 0))
+        .where(Payment.group_id == group_id, Payment.season_start == season_start,
+               Payment.status.in_(PAID_STATUSES))
+        .scalar_subquery()
     )
 
 
@@ -97,11 +116,9 @@ class PaymentsTile(NamedTuple):
 def payments_tile_of(group: GroupAt, season: Season) -> PaymentsTile:
     """Paid, outstanding and disputed payments of the season (1 query)."""
     rows = read_rows(_season_payments_statement(), {"gid": group.id, "season": season.start}).all()
-    counts = {status: (n, total, disputed) for status, n, total, disputed in rows}
-    paid = sum(counts.get(s, (0, 0, 0))[1] for s in ("paid", "partially_refunded"))
-    pending = counts.get("pending", (0, 0, 0))
-    disputed = sum(d for _n, _t, d in counts.values())
-    return PaymentsTile(group, season, paid, pending[0], pending[1], disputed)
+    pending = next(((n, total) for status, n, total, _d, _r in rows if status == "pending"), (0, 0))
+    disputed = sum(d for _s, _n, _t, d, _r in rows)
+    return PaymentsTile(group, season, paid_net(rows), pending[0], pending[1], disputed)
 
 
 @admin_home_section(order=40)

@@ -108,7 +108,7 @@ class SeasonInput:
     outcomes: int = 0
     outcomes_value_minor: int = 0
     outcomes_by_kind: Mapping[str, int] = field(default_factory=dict)
-    total_fees_minor: int | None = None  # actual payments if known, else fee × members
+    total_fees_minor: int | None = None  # fees paid (money received, net of refunds) if known, else fee × members
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import BindParameter, and_, bindparam, case, distinct, func, or_, select
+from sqlalchemy import BindParameter, Date, and_, bindparam, case, distinct, func, null, or_, select
 
 from common.cache import read_model
 from common.db import read_rows
+from common.hooks import fees_paid_sql
 from extensions import db
 from groups.models import Group, Membership
 from groups.pages import GroupAt, group_at
@@ -83,12 +84,14 @@ def _season_statements():
         .order_by(Meetup.starts_at)
     )
     active = and_(Membership.group_id == gid, Membership.status == "active")
+    fees = fees_paid_sql(gid, bindparam("season_start", type_=Date))
     totals = select(
         select(func.count()).select_from(Membership).where(active).scalar_subquery(),
         select(func.count()).select_from(Membership).where(active, Membership.role != "host").scalar_subquery(),
         func.count(distinct(Rating.user_id)),
         func.sum(case((Rating.gave_help.is_(True), 1), else_=0)),
         func.sum(case((Rating.got_help.is_(True), 1), else_=0)),
+        fees if fees is not None else null(),
     ).where(Rating.group_id == gid, Rating.meetup_id.in_(season_meetup_ids))
     # Each member's latest renewal intent of the season: the answer given at the
     # latest meetup they rated (ties: the later rating). A join back to each
@@ -140,7 +143,7 @@ def season_input(group: Group, season: Season, released: datetime, ended: dateti
     since, until = season_bounds(group, season)
     ended = max(ended or released, released)
     params = {"gid": group.id, "since": since, "until": until, "released": released, "ended": ended,
-              "currency": group.currency}
+              "currency": group.currency, "season_start": season.start}
     meetups_q, totals_q, renewal_q, introductions_q, outcomes_q = _season_statements()
     meetups: list[MeetupInput] = []
     still_open: list[OpenMeetup] = []
@@ -155,7 +158,8 @@ def season_input(group: Group, season: Season, released: datetime, ended: dateti
             raters=_int(n_rated), fit_sum=_int(fit), chemistry_sum=_int(chem),
             worth_yes=_int(worth), attendance_taken=bool(taken),
         ))
-    members, paying, raters, gave_help, got_help = (_int(v) for v in read_rows(totals_q, params).one())
+    *counts, fees = read_rows(totals_q, params).one()
+    members, paying, raters, gave_help, got_help = (_int(v) for v in counts)
     renewal = {intent: n for intent, n in read_rows(renewal_q, params)}
     pairs = group_pairs(group.id, since, until, released)
     intro_status: dict[str, int] = {}
@@ -181,7 +185,8 @@ def season_input(group: Group, season: Season, released: datetime, ended: dateti
         outcomes=sum(_int(n) for _k, n, _v in outcome_rows),
         outcomes_value_minor=sum(_int(v) for _k, _n, v in outcome_rows),
         outcomes_by_kind={k: _int(n) for k, n, _v in outcome_rows},
-        total_fees_minor=group.fee_minor * paying,
+        # Money received for the season, net of refunds (billing provides it); else fee × paying members.
+        total_fees_minor=group.fee_minor * paying if fees is None else int(fees),
     )
 
 

@@ -119,7 +119,7 @@ def group_figures(data: SeasonInput, min_raters: int = 3) -> GroupFigures:
     - renewal shares = each member's latest intent / members who stated one
     - connections, deep relationships: see ``count_relationships``;
       deep share = members in a deep relationship / members
-    - total fees = actual payments if given, else fee × members;
+    - total fees = fees paid (money received, net of refunds) if given, else fee × members;
       return = outcomes value / total fees;
       cost per attended meetup = total fees / attendances;
       cost per deep relationship = total fees / deep relationships
@@ -369,8 +369,8 @@ def csv_rows(report: ValueReport, group_name: str) -> list[list[str]]:
         ["group", "outcomes reported", g.outcomes, "outcomes", "", ""],
         ["group", "outcomes value", _money(g.outcomes_value_minor), cur, "", ""],
         ["group", "fee per member", _money(g.fee_minor), cur, "", ""],
-        ["group", "total fees", _money(g.total_fees_minor), cur, "", ""],
-        ["group", "return", _full(g.return_ratio), "outcomes value / total fees",
+        ["group", "fees paid", _money(g.total_fees_minor), cur, "", ""],
+        ["group", "return", _full(g.return_ratio), "outcomes value / fees paid",
          _money(g.outcomes_value_minor), _money(g.total_fees_minor)],
         ["group", "cost per attended meetup", _money(g.cost_per_attended_meetup_minor), cur,
          _money(g.total_fees_minor), g.attendances],

@@ -2,6 +2,7 @@
 created without season dates show the same season, and a payment made now pays for it."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -57,7 +58,7 @@ def test_overview_payments_and_value_report_show_the_same_season(client, auth, d
     auth.login(host)
     overview = client.get(f"/groups/{group.slug}/admin").get_data(as_text=True)
     assert f"Is it worth the fee? {LABEL}" in overview  # the value tile
-    assert "Paid in season 2026–27" in overview  # the payments tile
+    assert "Fees paid in season 2026–27, net of refunds" in overview  # the payments tile
     assert "DKK" in overview and "12,500" in overview  # … counts the payment made now (incl. 25 % VAT)
 
     payments = client.get(f"/groups/{group.slug}/admin/payments").get_data(as_text=True)
@@ -71,6 +72,12 @@ def test_overview_payments_and_value_report_show_the_same_season(client, auth, d
     report = value_report(group, current_season(group, NOW), NOW)
     assert report.season == payment.season == SEASON
     assert report.group.members == 2  # host and the member who paid
+    # "Fees paid" is one number: money received, net of refunds, the same on every page.
+    assert report.group.total_fees_minor == 1_250_000
+    fees = re.search(r'tile__value">([^<]+)</div><div class="tile__label">Fees paid, net of refunds', payments)
+    assert fees and "12,500" in fees.group(1)
+    assert re.search(r'Fees paid</div>\s*<div class="figure__value">DKK.12,500', value)
+    assert "12,500" in overview.split("Fees paid in season")[0].rsplit("tile__value", 1)[1]
 
 
 @freeze_time(NOW)
