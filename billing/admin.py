@@ -269,6 +269,7 @@ def settings(slug: str) -> ResponseReturnValue:
         form.iban.data = current.iban
         form.vat_rate.data = Decimal(current.vat_rate_bp) / 100
         form.fee_includes_vat.data = current.fee_includes_vat
+        form.joining_price.data = current.joining_price or "full"
         form.payment_terms_days.data = current.payment_terms_days
         form.grace_days.data = current.grace_days
         form.included_text.data = current.included_text
@@ -284,6 +285,7 @@ def settings(slug: str) -> ResponseReturnValue:
         row.iban = (form.iban.data or "").strip()
         row.vat_rate_bp = int((form.vat_rate.data or Decimal(0)) * 100)
         row.fee_includes_vat = bool(form.fee_includes_vat.data)
+        row.joining_price = form.joining_price.data or "full"
         row.payment_terms_days = int(form.payment_terms_days.data or 0)
         row.grace_days = int(form.grace_days.data or 0)
         row.included_text = (form.included_text.data or "").strip()
@@ -292,4 +294,4 @@ def settings(slug: str) -> ResponseReturnValue:
         flash(_("Billing settings saved."), "success")
         return redirect(url_for("billing_admin.settings", slug=slug))
     return render_template("billing/admin/settings.html", group=group, form=form,
-                           default_vat=default_vat_rate_bp(group.currency) / 100)
+                           default_vat=default_vat_rate_bp(group.currency) / 100), 422 if form.errors else 200

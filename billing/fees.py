@@ -11,15 +11,27 @@ Price of one seat (``fee`` = ``Group.fee_minor``, ``r`` = VAT rate):
 
 A checkout of ``n`` seats is exactly ``n`` × the one-seat figures, so the
 Stripe line item (unit amount × quantity) and the invoice always agree.
+
+A new member who joins after the season's first meetup pays what the group
+says (``GroupBilling.joining_price``): the full fee, a share of it (fee ×
+meetups left ÷ meetups of the season, rounded half up), or nothing until
+the next season. The checkout shows it before anything is paid.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import case, func, select
+
 from billing.models import GroupBilling
+from extensions import db
 from groups.models import HOST_ROLES, Group, Membership
-from groups.seasons import Season, current_season, local_date, season_after
+from groups.seasons import Season, current_season, local_date, season_after, season_bounds
+from meetups.models import Meetup
+
+JOINING_PRICES = ("full", "prorated", "free")
 
 # Renewal invitations start this many days before the season's last day.
 RENEWAL_WINDOW_DAYS = 30
@@ -70,6 +82,36 @@ def season_due(group: Group, membership: Membership | None, now: datetime) -> Se
 
 
 @dataclass(frozen=True)
+class Joining:
+    """New members joining a season that has begun: the group's rule, and the season's meetups."""
+
+    rule: str  # "prorated" or "free"
+    meetups_left: int
+    meetups_total: int
+
+
+def joining_terms(group: Group, settings: GroupBilling, memberships: Sequence[Membership], season: Season,
+                  now: datetime) -> Joining | None:
+    """The mid-season terms of a checkout, or None (the full fee): every seat is a
+    new member (approved, never paid) paying the current season, after its first
+    meetup has started, in a group whose rule is not the full fee (1 query)."""
+    rule = settings.joining_price or "full"
+    if rule == "full" or not memberships or season != current_season(group, now):
+        return None
+    if any(m.status != "approved" or m.paid_through is not None for m in memberships):
+        return None
+    since, until = season_bounds(group, season)
+    total, left = db.session.execute(
+        select(func.count(), func.count(case((Meetup.starts_at >= now, 1))))
+        .where(Meetup.group_id == group.id, Meetup.starts_at >= since, Meetup.starts_at < until,
+               Meetup.status != "cancelled")
+    ).one()
+    if not total or left == total:
+        return None
+    return Joining(rule, left, total)
+
+
+@dataclass(frozen=True)
 class Quote:
     """What a checkout of ``seats`` seats costs (minor units)."""
 
@@ -79,6 +121,8 @@ class Quote:
     vat_rate_bp: int
     currency: str
     includes_vat: bool
+    joining: Joining | None = None  # mid-season terms, when they apply
+    full_unit_total_minor: int = 0  # one seat at the full fee (to show what the terms save)
 
     @property
     def unit_total_minor(self) -> int:
@@ -97,16 +141,24 @@ class Quote:
         return self.unit_total_minor * self.seats
 
 
-def quote(group: Group, settings: GroupBilling, seats: int = 1) -> Quote:
-    """Price ``seats`` seats with the group's fee and VAT settings (formula above)."""
-    fee, rate = group.fee_minor, settings.vat_rate_bp
-    if settings.fee_includes_vat:
+def _split(fee: int, rate: int, includes_vat: bool) -> tuple[int, int]:
+    """(net, VAT) of one seat's fee (formula above)."""
+    if includes_vat:
         net = (fee * 10000 + (10000 + rate) // 2) // (10000 + rate)
-        vat = fee - net
-    else:
-        net = fee
-        vat = (fee * rate + 5000) // 10000
+        return net, fee - net
+    return fee, (fee * rate + 5000) // 10000
+
+
+def quote(group: Group, settings: GroupBilling, seats: int = 1, joining: Joining | None = None) -> Quote:
+    """Price ``seats`` seats with the group's fee, VAT settings and mid-season terms (formulas above)."""
+    fee, rate = group.fee_minor, settings.vat_rate_bp
+    full_net, full_vat = _split(fee, rate, settings.fee_includes_vat)
+    if joining is not None:
+        fee = 0 if joining.rule == "free" else (
+            (2 * fee * joining.meetups_left + joining.meetups_total) // (2 * joining.meetups_total))
+    net, vat = _split(fee, rate, settings.fee_includes_vat)
     return Quote(
         seats=seats, unit_net_minor=net, unit_vat_minor=vat, vat_rate_bp=rate,
-        currency=group.currency, includes_vat=settings.fee_includes_vat,
+        currency=group.currency, includes_vat=settings.fee_includes_vat, joining=joining,
+        full_unit_total_minor=full_net + full_vat,
     )

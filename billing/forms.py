@@ -71,6 +71,12 @@ class BillingSettingsForm(Form):
                             validators=[InputRequired(), NumberRange(min=0, max=100)],
                             description=_l("25 % is the Danish standard rate."))
     fee_includes_vat = BooleanField(_l("The season fee includes VAT"))
+    joining_price = RadioField(
+        _l("A member who joins after the season's first meetup pays"),
+        choices=[("full", _l("The full fee")), ("prorated", _l("A share of the fee: the meetups left of the season")),
+                 ("free", _l("Nothing until the next season"))],
+        default="full", validators=[Optional()],
+    )
     payment_terms_days = IntegerField(_l("Payment terms (days)"),
                                       validators=[InputRequired(), NumberRange(min=0, max=120)])
     grace_days = IntegerField(_l("Grace period after the season starts (days)"),

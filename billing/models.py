@@ -242,6 +242,8 @@ class GroupBilling(Model):
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=14)
     grace_days: Mapped[int] = mapped_column(Integer, default=14)
     included_text: Mapped[str] = mapped_column(Text, default="")
+    # What a new member pays who joins after the season's first meetup (billing.fees.JOINING_PRICES).
+    joining_price: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

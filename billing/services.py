@@ -16,7 +16,7 @@ from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from billing.fees import billing_settings, quote
+from billing.fees import billing_settings, joining_terms, quote
 from billing.models import GroupBilling, Payment, PaymentSeat, Refund
 from common.db import utcnow
 from common.urls import external_url
@@ -81,7 +81,8 @@ def create_payment(req: CheckoutRequest, *, status: str = "pending", provider: s
         raise BillingError("no seats")
     group = req.group
     settings = billing_settings(group, db.session.get(GroupBilling, group.id))
-    price = quote(group, settings, len(req.memberships))
+    joining = None if status == "waived" else joining_terms(group, settings, req.memberships, req.season, utcnow())
+    price = quote(group, settings, len(req.memberships), joining)
     amount = 0 if status == "waived" else price.total_minor
     vat = 0 if status == "waived" else price.vat_minor
     company = req.company if req.payer_kind == "company" else {}
@@ -251,6 +252,19 @@ def record_refund(
     db.session.flush()
     db.session.refresh(payment)
     return refund
+
+
+def take_free_seats(req: CheckoutRequest, now: datetime) -> Payment:
+    """New members joining mid-season in a group whose rule is "free until the
+    next season": a zero payment that activates their seats at once."""
+    payment = create_payment(CheckoutRequest(
+        group=req.group, payer=req.payer, memberships=req.memberships, season=req.season, provider="manual",
+        payer_kind=req.payer_kind, company=req.company, po_reference=req.po_reference,
+    ), status="waived")
+    payment.paid_at = now
+    payment.note = _("Joined mid-season: free until the next season")
+    _activate_seats(payment, now)
+    return payment
 
 
 def waive_fee(group: Group, membership: Membership, season: Season, *, actor: User) -> Payment:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 import billing.reconcile  # noqa: F401  (registers the stale-checkout tick task)
 import billing.renewals  # noqa: F401  (registers the renewal tick task)
 import billing.sections  # noqa: F401  (registers dashboard and admin-home sections)
-from billing.fees import billing_settings, quote, season_due
+from billing.fees import billing_settings, joining_terms, quote, season_due
 from billing.forms import CheckoutForm
 from billing.invoices import invoice_by_number
 from billing.models import GroupBilling, Invoice, Payment, PaymentSeat, Refund
@@ -27,6 +27,7 @@ from billing.services import (
     holding_payment,
     payments_of_user,
     seats_of,
+    take_free_seats,
 )
 from common.db import utcnow
 from common.web import CSP
@@ -120,6 +121,16 @@ def pay(slug: str) -> ResponseReturnValue:
             },
             po_reference=(form.po_reference.data or "").strip(),
         )
+        joining = joining_terms(group, settings, seats, season, utcnow())
+        if joining is not None and joining.rule == "free":
+            try:
+                payment = take_free_seats(req, utcnow())
+            except SeatAlreadyHeld:
+                db.session.rollback()
+                return _resume_or_explain(holding_payment(membership.id, season), slug)
+            db.session.commit()
+            flash(_("Welcome: your seat is free until the next season."), "success")
+            return redirect(url_for("billing.done", payment_id=payment.id))
         try:
             provider = get_provider(req.provider)
             payment = provider.prepare(req)
@@ -134,7 +145,7 @@ def pay(slug: str) -> ResponseReturnValue:
         db.session.commit()
         return redirect(target)
 
-    price = quote(group, settings, 1)
+    price = quote(group, settings, 1, joining_terms(group, settings, [membership], season, utcnow()))
     return render_template(
         "billing/pay.html", group=group, membership=membership, season=season, settings=settings,
         price=price, form=form, colleagues=colleagues, pending=holder, step=1,

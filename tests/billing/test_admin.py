@@ -71,7 +71,7 @@ def test_permission_matrix(who, expected, method, path, client, auth, setup, db,
         finally:
             app.config["WTF_CSRF_ENABLED"] = True
     if who == "host":
-        assert response.status_code in (200, 302)
+        assert response.status_code in (200, 302, 422)  # an empty form is refused next to its fields
     else:
         assert response.status_code == expected
     if who != "host":
@@ -214,7 +214,7 @@ def test_billing_settings_saved_and_used_on_next_invoice(client, auth, season_gr
     token = csrf_token(client, f"/groups/{group.slug}/admin/billing")
     bad = client.post(f"/groups/{group.slug}/admin/billing", data={
         "csrf_token": token, "legal_name": "", "vat_rate": "250", "payment_terms_days": "-1", "grace_days": "x"})
-    assert bad.status_code == 200 and "field--invalid" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "field--invalid" in bad.get_data(as_text=True)
     assert db.session.get(GroupBilling, group.id) is None
     ok = client.post(f"/groups/{group.slug}/admin/billing", data={
         "csrf_token": token, "legal_name": "Netværk ApS", "cvr": "DK11223344", "address": "Gade 1",

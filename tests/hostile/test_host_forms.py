@@ -87,10 +87,11 @@ HOST_CASES: list[FormCase] = [
              lambda w: {"legal_name": "Founders ApS", "cvr": "12345678", "address": "Havnegade 1",
                         "email": "billing@founders.example", "bank_account": "1234 5678901234",
                         "iban": "DK5000400440116243", "vat_rate": "25.00", "fee_includes_vat": "y",
-                        "payment_terms_days": "14", "grace_days": "30", "included_text": "Ten dinners."},
+                        "payment_terms_days": "14", "grace_days": "30", "included_text": "Ten dinners.",
+                        "joining_price": "prorated"},
              {"legal_name": "text", "cvr": "text", "address": "text", "email": "email", "bank_account": "text",
               "iban": "text", "vat_rate": "number", "payment_terms_days": "number", "grace_days": "number",
-              "included_text": "text"}),
+              "included_text": "text", "joining_price": "choice"}),
     # Buttons whose one value the view reads itself.
     FormCase("set-role", None, "host", lambda w: group_url(w, f"/admin/members/{w.member_membership_id}/role"),
              lambda w: {"role": "co-host"}, {"role": "button"}, page=lambda w: group_url(w, "/admin/members"),
