@@ -23,6 +23,7 @@ from extensions import db
 from groups.models import Group, Membership
 from groups.pages import GroupAt, MyGroups, MyMembership, group_at
 from groups.seasons import Season, current_season, local_dates_key
+from members.privacy import export_section
 
 
 class PayItem(NamedTuple):
@@ -155,3 +156,26 @@ def renew_membership_card(group: Group, membership: Membership | None) -> Markup
     if holder not in (None, "pending"):
         return None
     return render("billing/_group_card.html", RenewCard(at, season, membership.status == "lapsed", holder == "pending"))
+
+
+# --------------------------------------------------------------------------- GDPR
+
+@export_section("payments")
+def export_payments(user: Any) -> list[dict]:
+    """Payments I made, and the ones that paid my seats, with their invoices (2 queries)."""
+    from billing.models import Invoice
+
+    mine = select(PaymentSeat.payment_id).where(PaymentSeat.user_id == user.id)
+    payments = list(db.session.scalars(
+        select(Payment).where((Payment.user_id == user.id) | Payment.id.in_(mine)).order_by(Payment.created_at)))
+    invoices = {i.payment_id: i.number for i in db.session.scalars(
+        select(Invoice).where(Invoice.payment_id.in_([p.id for p in payments])))} if payments else {}
+    return [
+        {"group": p.group_name, "season": [p.season_start.isoformat(), p.season_end.isoformat()],
+         "paid_by_me": p.user_id == user.id, "payer_kind": p.payer_kind, "company": p.company_name,
+         "status": p.status, "seats": p.seat_count, "amount_minor": p.amount_minor, "vat_minor": p.vat_minor,
+         "refunded_minor": p.refunded_minor, "currency": p.currency, "provider": p.provider,
+         "created_at": p.created_at.isoformat(), "paid_at": p.paid_at.isoformat() if p.paid_at else None,
+         "invoice": invoices.get(p.id), "po_reference": p.po_reference}
+        for p in payments
+    ]

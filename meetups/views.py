@@ -30,6 +30,7 @@ from meetups.forms import SelfCheckInForm
 from meetups.models import RSVP, Meetup
 from meetups.permissions import load_meetup
 from members.models import User, new_calendar_token
+from members.privacy import export_section
 
 bp = Blueprint("meetups", __name__)
 
@@ -255,3 +256,23 @@ def _date_parts(value, tz: str | None, locale: str) -> dict[str, str]:
         "day": format_datetime(local, "d", tzinfo=local.tzinfo, locale=locale),
         "month": format_datetime(local, "MMM", tzinfo=local.tzinfo, locale=locale),
     }
+
+
+# --------------------------------------------------------------------------- GDPR
+
+@export_section("rsvps")
+def export_rsvps(user) -> list[dict]:
+    """My answers to meetups and my attendance, for the data export."""
+    rows = db.session.execute(
+        select(Meetup.title, Meetup.starts_at, Group.name, RSVP.response, RSVP.responded_at, RSVP.waitlisted_at,
+               RSVP.checked_in_at, RSVP.walk_in)
+        .join(Meetup, Meetup.id == RSVP.meetup_id).join(Group, Group.id == Meetup.group_id)
+        .where(RSVP.user_id == user.id).order_by(Meetup.starts_at)
+    ).all()
+    return [
+        {"meetup": title, "group": group, "starts_at": starts.isoformat(), "response": response,
+         "responded_at": responded.isoformat() if responded else None,
+         "waitlisted_at": waitlisted.isoformat() if waitlisted else None,
+         "checked_in_at": checked.isoformat() if checked else None, "walk_in": walk_in}
+        for title, starts, group, response, responded, waitlisted, checked, walk_in in rows
+    ]

@@ -15,7 +15,7 @@ from ratings.models import Click, Introduction, Outcome, Rating
 # --------------------------------------------------------------------------- GDPR
 
 def export_member_data(user_id: int) -> dict[str, list[dict[str, Any]]]:
-    """A member's own ratings, clicks, outcomes and introductions (4 queries)."""
+    """A member's own ratings, clicks, outcomes, introductions and connections (7 queries)."""
     ratings = db.session.execute(
         select(Rating, Meetup.title, Meetup.starts_at)
         .join(Meetup, Meetup.id == Rating.meetup_id)
@@ -37,7 +37,16 @@ def export_member_data(user_id: int) -> dict[str, list[dict[str, Any]]]:
                 Introduction.introducer_id == user_id)
         )
     ).all()
+    from ratings.connections import connections_of
+
+    connections = connections_of(user_id)
     return {
+        "connections": [
+            {"with": c.other.name, "meetings": c.meeting_count, "deep": c.is_deep,
+             "met_at": [{"meetup": m.title, "group": m.group_name, "starts_at": m.starts_at.isoformat()}
+                        for m in c.meetings]}
+            for c in connections
+        ],
         "ratings": [
             {"meetup": title, "starts_at": starts.isoformat(), "fit": r.fit, "chemistry": r.chemistry,
              "worth_time": r.worth_time, "gave_help": r.gave_help, "got_help": r.got_help,

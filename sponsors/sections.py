@@ -11,6 +11,7 @@ from common.db import read_rows
 from common.sections import dashboard_section
 from common.templating import render
 from members.models import Company
+from members.privacy import export_section, on_delete_account
 from sponsors.models import Sponsor
 
 
@@ -29,3 +30,39 @@ def sponsor_card(user: Any, _groups: Any) -> Markup | None:
     """The companies the user acts for, each a link to its portal (1 query)."""
     rows = tuple((cid, name) for cid, name in read_rows(_companies_statement(), {"uid": user.id}))
     return render("sponsors/_dashboard_card.html", CompanyCard(rows)) if rows else None
+
+
+@export_section("sponsoring")
+def export_sponsoring(user: Any) -> dict:
+    """The companies I act for, and what I share with the company paying my seats (2 queries)."""
+    from extensions import db
+    from groups.models import Group, Membership
+    from sponsors.models import Share
+
+    companies = read_rows(_companies_statement(), {"uid": user.id}).all()
+    shares = db.session.execute(
+        select(Group.name, Company.name, Share.scores, Share.relationships, Share.outcomes, Share.updated_at)
+        .join(Membership, Membership.id == Share.membership_id).join(Group, Group.id == Membership.group_id)
+        .join(Company, Company.id == Share.company_id).where(Membership.user_id == user.id)
+    ).all()
+    return {
+        "acts_for": [name for _cid, name in companies],
+        "shares": [{"group": group, "company": company, "scores": scores, "relationships": relationships,
+                    "outcomes": outcomes, "updated_at": updated.isoformat()}
+                   for group, company, scores, relationships, outcomes, updated in shares],
+    }
+
+
+@on_delete_account
+def forget_sponsoring(user: Any) -> None:
+    """A deleted account acts for no company and shares nothing."""
+    from sqlalchemy import delete
+
+    from extensions import db
+    from groups.models import Membership
+    from sponsors.models import Share
+
+    db.session.execute(delete(Sponsor).where(Sponsor.user_id == user.id))
+    groups = tuple(db.session.scalars(select(Membership.group_id).where(Membership.user_id == user.id)))
+    memberships = select(Membership.id).where(Membership.user_id == user.id)
+    db.session.execute(delete(Share).where(Share.membership_id.in_(memberships)).execution_options(nq_group=groups))

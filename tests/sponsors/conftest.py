@@ -30,7 +30,9 @@ class World:
 
 
 def pay(group, payer, memberships, company):
-    from billing.services import CheckoutRequest, confirm_payment, create_payment
+    """An invoice payment (with its invoice), confirmed."""
+    from billing.invoices import issue_invoice
+    from billing.services import CheckoutRequest, confirm_payment, create_payment, seats_of
     from common.db import utcnow
     from groups.seasons import current_season
 
@@ -39,6 +41,7 @@ def pay(group, payer, memberships, company):
         provider="invoice", payer_kind="company" if company else "self",
         company={"name": company.name, "vat": company.vat_number, "email": "ap@example.com"} if company else {},
     ))
+    issue_invoice(payment, group, seats_of(payment.id), utcnow().date())
     confirm_payment(payment.id)
     return payment
 

@@ -57,9 +57,9 @@ def test_a_sponsor_sees_documents_of_the_companys_payments_only(client, auth, db
     auth.login(world.sponsor_a)
     assert client.get(f"/payments/{world.payment_a1.id}/receipt").status_code == 200
     assert client.get(f"/payments/{world.payment_b.id}/receipt").status_code in (403, 404)
-    if number_a and number_b:
-        assert client.get(f"/invoices/{number_a}").status_code == 200
-        assert client.get(f"/invoices/{number_b}").status_code in (403, 404)
+    assert number_a and number_b
+    assert client.get(f"/invoices/{number_a}").status_code == 200
+    assert client.get(f"/invoices/{number_b}").status_code in (403, 404)
 
 
 def test_summary_puts_the_groups_side_by_side_with_a_recommendation(client, auth, world):
