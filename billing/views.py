@@ -13,6 +13,7 @@ from sqlalchemy import select
 import billing.reconcile  # noqa: F401  (registers the stale-checkout tick task)
 import billing.renewals  # noqa: F401  (registers the renewal tick task)
 import billing.sections  # noqa: F401  (registers dashboard and admin-home sections)
+from billing import pdf
 from billing.fees import billing_settings, joining_terms, quote, season_due
 from billing.forms import CheckoutForm
 from billing.invoices import invoice_by_number
@@ -289,6 +290,21 @@ def invoice(number: str) -> ResponseReturnValue:
     if not _can_see_payment(payment, seats_of(payment.id)):
         abort(403)
     return render_template("billing/invoice.html", invoice=found, payment=payment, standalone=False)
+
+
+@bp.get("/invoices/<number>.pdf")
+@login_required
+def invoice_pdf(number: str) -> ResponseReturnValue:
+    """The invoice as a PDF (who may see the invoice may download it)."""
+    found = invoice_by_number(number)
+    if found is None:
+        abort(404)
+    payment = db.session.get(Payment, found.payment_id)
+    assert payment is not None
+    if not _can_see_payment(payment, seats_of(payment.id)):
+        abort(403)
+    return Response(pdf.invoice_pdf(found, payment), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="invoice-{found.number}.pdf"'})
 
 
 @bp.get("/payments/<int:payment_id>/receipt")

@@ -33,3 +33,8 @@ class Hook(Generic[T]):
 # money received for the season's fees, net of refunds (minor units). An expression, so that
 # the value report reads it within its own totals query.
 fees_paid_sql: Hook[Any] = Hook("fees paid for a group's season, as a scalar SQL expression")
+
+# (the user id column, aggregate_of(*columns) → a JSON list aggregate in the dialect) → a scalar
+# subquery correlated to the user: the companies they act for, as [id, name] pairs. Read with the
+# signed-in user (members.auth.load_user), so the top bar and the dashboard need no query of their own.
+user_companies_sql: Hook[Any] = Hook("the companies a user acts for, as a correlated JSON subquery")

@@ -227,6 +227,7 @@ class TopBar(NamedTuple):
     initials: str = ""
     photo: str | None = None
     hosted: tuple[HostedGroup, ...] = ()
+    companies: tuple[tuple[int, str], ...] = ()  # the companies the viewer acts for (id, name)
 
 
 class _TopBarModel(NamedTuple):
@@ -244,7 +245,7 @@ def topbar() -> Markup:
         bar = bar._replace(
             first_name=name.split()[0] if name.split() else "", email=user.email, initials=user.initials,
             photo=url_for("members.photo", user_id=user.id, v=photo[:8]) if photo else None,
-            hosted=tuple(hosted_groups()),
+            hosted=tuple(hosted_groups()), companies=tuple(g.get("sponsored_companies", ())),
         )
     return render("_topbar.html", _TopBarModel(bar))
 

@@ -22,10 +22,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import and_, bindparam, func, inspect, literal, select
+from sqlalchemy import and_, bindparam, func, inspect, literal, null, select
 from sqlalchemy.orm import aliased
 
 from common.db import attach_loaded, read_rows
+from common.hooks import user_companies_sql
 from common.templating import HostedGroup
 from extensions import db, limiter, login_manager
 from members import services
@@ -70,6 +71,8 @@ def load_user(user_id: str) -> User | None:
     if isinstance(hosted, str):
         hosted = json.loads(hosted)
     g.hosted_groups = sorted((HostedGroup(*pair) for pair in hosted or []), key=lambda h: h.name)
+    companies = json.loads(row.companies) if isinstance(row.companies, str) else row.companies
+    g.sponsored_companies = tuple(sorted(((int(cid), name) for cid, name in companies or []), key=lambda c: c[1]))
     if slug is not None:
         g.preloaded_group = (slug, objects[1], objects[2])
     return user
@@ -99,10 +102,12 @@ def _user_statement(dialect: str, with_group: bool = False):
         .correlate(User)
         .scalar_subquery()
     )
+    companies = user_companies_sql(User.id, aggregate_of)
     entities: list[tuple[Any, Any]] = [(User, User)]
     if with_group:
         entities += [(Group, aliased(Group)), (Membership, aliased(Membership))]
-    columns, parts = [hosted.label("hosted"), Profile.photo_filename.label("photo_filename")], []
+    columns, parts = [hosted.label("hosted"), Profile.photo_filename.label("photo_filename"),
+                      (companies if companies is not None else null()).label("companies")], []
     for model, entity in entities:
         keys = [attribute.key for attribute in inspect(model).column_attrs]
         parts.append((model, tuple((key, len(columns) + n) for n, key in enumerate(keys))))

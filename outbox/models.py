@@ -20,7 +20,7 @@ class OutboxMessage(Model):
     to_email: Mapped[str] = mapped_column(String(254))
     template: Mapped[str] = mapped_column(String(80))
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Optional attachments: [{"filename", "content_type", "content"}] (text).
+    # Optional attachments: [{"filename", "content_type", "content"}]: text, or base64 with "encoding": "base64".
     attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     # Prevents the same message being queued twice (e.g. reminders run by cron).
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -1,6 +1,7 @@
 """Send due outbox messages over SMTP (or into instance/mail/ without a server)."""
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 from datetime import datetime, timedelta
@@ -34,8 +35,9 @@ def build_message(message: OutboxMessage) -> EmailMessage:
     )
     for attachment in message.attachments or []:
         maintype, subtype = attachment["content_type"].split("/", 1)
+        content = attachment["content"]
         email.add_attachment(
-            attachment["content"].encode(),
+            base64.b64decode(content) if attachment.get("encoding") == "base64" else content.encode(),
             maintype=maintype,
             subtype=subtype,
             filename=attachment["filename"],

@@ -1,11 +1,12 @@
 """Invoice provider: bank transfer against a numbered invoice; a host marks it paid."""
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import url_for
 from flask_babel import gettext as _
 
 from billing.invoices import issue_invoice
 from billing.models import Payment, Refund
+from billing.pdf import invoice_attachment
 from billing.providers.base import PaymentProvider
 from billing.services import CheckoutRequest, external_url, seats_of
 from common.db import utcnow
@@ -20,7 +21,6 @@ class InvoiceProvider(PaymentProvider):
         payment = super().prepare(req)
         invoice = issue_invoice(payment, req.group, seats_of(payment.id), utcnow().date())
         to = payment.company_email if payment.payer_kind == "company" and payment.company_email else payment.payer_email
-        html = render_template("billing/invoice_document.html", invoice=invoice, payment=payment, standalone=True)
         queue_email(
             to,
             _("Invoice %(number)s for %(group)s", number=invoice.number, group=payment.group_name),
@@ -33,8 +33,7 @@ class InvoiceProvider(PaymentProvider):
                 "url": external_url("billing.invoice", number=invoice.number),
             },
             dedupe_key=f"invoice-issued:{invoice.number}",
-            attachments=[{"filename": f"invoice-{invoice.number}.html", "content_type": "text/html",
-                          "content": html}],
+            attachments=[invoice_attachment(invoice, payment)],
         )
         return payment
 

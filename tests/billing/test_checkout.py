@@ -194,7 +194,7 @@ def test_invoice_checkout_issues_numbered_invoice_and_email(client, auth, season
     assert invoice.total_minor == 1_000_000 and invoice.vat_minor == 200_000
     (message,) = outbox_messages(to="ap@acme.example")
     assert message.template == "invoice_issued"
-    assert message.attachments[0]["filename"] == f"invoice-{invoice.number}.html"
+    assert message.attachments[0]["filename"] == f"invoice-{invoice.number}.pdf"  # a real PDF, not HTML
     page = client.get(urlsplit(response.headers["Location"]).path, follow_redirects=True).get_data(as_text=True)
     assert "Invoice sent" in page
     html = client.get(f"/invoices/{invoice.number}").get_data(as_text=True)

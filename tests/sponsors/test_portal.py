@@ -138,6 +138,8 @@ def test_the_dashboard_leads_a_sponsor_to_the_portal(client, auth, world):
     auth.login(world.sponsor_a)
     page = client.get("/").get_data(as_text=True)
     assert f'href="/companies/{world.company_a.id}"' in page and "Havn ApS" not in page
+    topbar = page[page.index('<header class="topbar">'):page.index("</header>")]
+    assert f'href="/companies/{world.company_a.id}"' in topbar  # from every page, in the top bar
     auth.logout()
     auth.login(world.member)
     assert "/companies/" not in client.get("/").get_data(as_text=True)
