@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
 
@@ -59,8 +59,8 @@ def season_due(group: Group, membership: Membership | None, now: datetime) -> Se
     Approved (awaiting payment) and lapsed members pay the current season; an
     active member paid through a day before the season's last day pays it
     too; within the renewal window (``RENEWAL_WINDOW_DAYS`` before the last
-    day) an active member paid for this season may pay the next one. Hosts
-    and free groups never pay.
+    day) an active member paid for this season may pay the next one, unless
+    they joined within that window. Hosts and free groups never pay.
     """
     if membership is None or group.fee_minor <= 0 or membership.role in HOST_ROLES:
         return None
@@ -76,9 +76,19 @@ def season_due(group: Group, membership: Membership | None, now: datetime) -> Se
         return season
     upcoming = season_after(group, season)
     days_left = (season.last_day - local_date(group, now)).days
-    if paid_through < upcoming.last_day and days_left <= RENEWAL_WINDOW_DAYS:
+    if paid_through < upcoming.last_day and days_left <= RENEWAL_WINDOW_DAYS \
+            and not joined_in_renewal_window(group, membership, season):
         return upcoming
     return None
+
+
+def joined_in_renewal_window(group: Group, membership: Membership, season: Season) -> bool:
+    """Whether the member joined (first paid) within the season's renewal window:
+    having just paid, they are not asked for the next season's fee until it begins."""
+    if membership.joined_at is None:
+        return False
+    window_opens = season.last_day - timedelta(days=RENEWAL_WINDOW_DAYS)
+    return local_date(group, membership.joined_at) >= window_opens
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from billing.fees import billing_settings, quote
+from billing.fees import billing_settings, joined_in_renewal_window, quote
 from billing.models import GroupBilling
 from billing.services import external_url
 from common.audit import record_audit
@@ -61,6 +61,8 @@ def send_renewal_invitations(now: datetime) -> int:
             paid_through = membership.paid_through
             if paid_through is None or paid_through >= upcoming.last_day or paid_through < season.last_day:
                 continue
+            if joined_in_renewal_window(group, membership, season):
+                continue  # they have just paid: the next season's fee is asked when it begins
             message = queue_email(
                 membership.user.email,
                 _("Renew your %(group)s membership", group=group.name),

@@ -130,6 +130,7 @@ class MyMembership(NamedTuple):
     status: str
     role: str
     paid_through: date | None
+    joined_at: datetime | None
     group: GroupAt
 
     @property
@@ -159,13 +160,13 @@ def _my_groups_statement():
     group_columns = [getattr(Group, name) for name in GROUP_FIELDS]
     mine = (
         select(Membership.id, Membership.group_id, Membership.status, Membership.role, Membership.paid_through,
-               *group_columns)
+               Membership.joined_at, *group_columns)
         .join(Group, Group.id == Membership.group_id)
         .where(Membership.user_id == bindparam("uid"),
                Membership.status.in_(("applied", "approved", "active", "lapsed")))
     )
     invited = (
-        select(Invite.id, Invite.group_id, null(), null(), null(), *group_columns)
+        select(Invite.id, Invite.group_id, null(), null(), null(), null(), *group_columns)
         .join(Group, Group.id == Invite.group_id)
         .where(Invite.email == bindparam("email"), Invite.accepted_at.is_(None), Invite.revoked_at.is_(None))
     )
@@ -177,11 +178,11 @@ def my_groups(user_id: int, email: str) -> MyGroups:
     memberships: list[MyMembership] = []
     invites: list[MyInvite] = []
     for row in read_rows(_my_groups_statement(), {"uid": user_id, "email": email}):
-        group = GroupAt(*row[5:])
+        group = GroupAt(*row[6:])
         if row[2] is None:
             invites.append(MyInvite(row[0], group))
         else:
-            memberships.append(MyMembership(row[0], row[1], row[2], row[3], row[4], group))
+            memberships.append(MyMembership(row[0], row[1], row[2], row[3], row[4], row[5], group))
     memberships.sort(key=lambda m: m.id, reverse=True)
     invites.sort(key=lambda i: i.id)
     return MyGroups(tuple(memberships), tuple(invites))

@@ -74,6 +74,21 @@ def test_season_due_rules():
     assert season_due(group, Membership(role="host", status="active"), _noon(date(2026, 9, 1))) is None
 
 
+def test_a_member_who_joined_in_the_renewal_window_is_not_asked_to_renew_yet():
+    """Joined (and paid) 20 days before the season's last day: no request for the next
+    season's fee until it begins; one who joined before the window is asked as usual."""
+    group = Group(season_start=date(2026, 8, 1), season_end=date(2027, 6, 30), fee_minor=100,
+                  timezone="Europe/Copenhagen")
+    this, coming = Season.through(date(2026, 8, 1), date(2027, 6, 30)), Season.through(date(2027, 8, 1), date(2028, 6, 30))
+    late = Membership(role="member", status="active", paid_through=date(2027, 6, 30), joined_at=_noon(date(2027, 6, 10)))
+    early = Membership(role="member", status="active", paid_through=date(2027, 6, 30), joined_at=_noon(date(2027, 5, 30)))
+    assert season_due(group, late, _noon(date(2027, 6, 11))) is None
+    assert season_due(group, late, _noon(date(2027, 6, 29))) is None
+    assert season_due(group, early, _noon(date(2027, 6, 11))) == coming
+    assert season_due(group, late, _noon(date(2027, 8, 2))) == coming  # the next season has begun
+    assert this != coming
+
+
 def test_season_due_without_dates_on_december_2():
     """Issue 12's member: joining on 2 December pays for the season through 31 July."""
     group = Group(fee_minor=1_000_000, timezone="Europe/Copenhagen")
@@ -187,6 +202,18 @@ def test_renewal_invitations_30_7_1_days_before_sent_once(db, season_group, make
     assert [m.context["days"] for m in messages] == [30, 7, 1]
     assert all("/pay" in m.context["url"] for m in messages)
     assert outbox_messages(to=renewed.email) == []
+
+
+def test_no_renewal_invitation_right_after_joining(db, season_group, make_member):
+    from groups.models import Membership as M
+
+    group, _ = season_group(season_start=date(2026, 8, 1), season_end=date(2027, 6, 30))
+    newcomer = _paid_member(db, group, make_member, date(2027, 6, 30))
+    membership = db.session.scalars(select(M).where(M.user_id == newcomer.id)).one()
+    membership.joined_at = datetime(2027, 6, 12, 9, 0, tzinfo=UTC)  # joined in the window
+    db.session.commit()
+    assert send_renewal_invitations(datetime(2027, 6, 23, 9, 0, tzinfo=UTC)) == 0  # the 7-day reminder
+    assert outbox_messages(to=newcomer.email) == []
 
 
 @freeze_time("2027-08-10 10:00:00")
