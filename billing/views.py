@@ -281,7 +281,13 @@ def payments() -> ResponseReturnValue:
 @bp.get("/invoices/<number>")
 @login_required
 def invoice(number: str) -> ResponseReturnValue:
-    """The printable invoice (payer, covered members, the group's hosts)."""
+    """The printable invoice (payer, covered members, the group's hosts, the company's sponsors)."""
+    found, payment = _load_invoice(number)
+    return render_template("billing/invoice.html", invoice=found, payment=payment, standalone=False)
+
+
+def _load_invoice(number: str) -> tuple[Invoice, Payment]:
+    """The invoice and its payment, for who may see them: 404, then 403."""
     found = invoice_by_number(number)
     if found is None:
         abort(404)
@@ -289,20 +295,14 @@ def invoice(number: str) -> ResponseReturnValue:
     assert payment is not None
     if not _can_see_payment(payment, seats_of(payment.id)):
         abort(403)
-    return render_template("billing/invoice.html", invoice=found, payment=payment, standalone=False)
+    return found, payment
 
 
 @bp.get("/invoices/<number>.pdf")
 @login_required
 def invoice_pdf(number: str) -> ResponseReturnValue:
     """The invoice as a PDF (who may see the invoice may download it)."""
-    found = invoice_by_number(number)
-    if found is None:
-        abort(404)
-    payment = db.session.get(Payment, found.payment_id)
-    assert payment is not None
-    if not _can_see_payment(payment, seats_of(payment.id)):
-        abort(403)
+    found, payment = _load_invoice(number)
     return Response(pdf.invoice_pdf(found, payment), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="invoice-{found.number}.pdf"'})
 
