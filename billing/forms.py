@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from common.forms import DecimalField, Form, IntegerField
@@ -35,6 +35,10 @@ class CheckoutForm(Form):
                                description=_l("Where the invoice or receipt is sent."))
     company_address = TextAreaField(_l("Billing address"), validators=[Optional(), Length(max=500)],
                                     render_kw={"rows": 3})
+    company_ean = StringField(
+        _l("EAN number (public customers)"),
+        validators=[Optional(), Length(max=13), Regexp(r"^\d{13}$", message=_l("An EAN number is 13 digits."))],
+        description=_l("For electronic invoices to a public institution (EAN-lokationsnummer)."))
     po_reference = StringField(_l("Purchase order reference (optional)"), validators=[Optional(), Length(max=30)])
     colleagues = MultiCheckboxField(_l("Also pay for colleagues"), coerce=int, choices=[],
                                     description=_l("Approved members of your company in this group."))

@@ -66,7 +66,7 @@ def buyer_snapshot(payment: Payment) -> dict[str, Any]:
         return {
             "name": payment.company_name, "vat": payment.company_vat,
             "email": payment.company_email or payment.payer_email, "address": payment.company_address,
-            "contact": payment.payer_name, "po_reference": payment.po_reference,
+            "contact": payment.payer_name, "po_reference": payment.po_reference, "ean": payment.company_ean,
         }
     return {
         "name": payment.payer_name, "vat": "", "email": payment.payer_email,

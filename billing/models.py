@@ -68,6 +68,7 @@ class Payment(Model):
     company_vat: Mapped[str] = mapped_column(String(40), default="")
     company_email: Mapped[str] = mapped_column(String(254), default="")
     company_address: Mapped[str] = mapped_column(Text, default="")
+    company_ean: Mapped[str] = mapped_column(String(13), default="", server_default="")  # public customers
     # The paying company (a company payment): its sponsors see the payment.
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="SET NULL"), index=True)
     po_reference: Mapped[str] = mapped_column(String(80), default="")

@@ -94,6 +94,7 @@ def create_payment(req: CheckoutRequest, *, status: str = "pending", provider: s
         payer_kind=req.payer_kind,
         company_name=company.get("name", ""), company_vat=company.get("vat", ""),
         company_email=company.get("email", ""), company_address=company.get("address", ""),
+        company_ean=company.get("ean", "")[:13],
         po_reference=req.po_reference,
         seat_count=len(req.memberships), unit_minor=0 if status == "waived" else price.unit_total_minor,
         amount_minor=amount, vat_minor=vat, vat_rate_bp=price.vat_rate_bp, currency=group.currency,

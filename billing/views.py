@@ -119,6 +119,7 @@ def pay(slug: str) -> ResponseReturnValue:
                 "name": (form.company_name.data or "").strip(), "vat": (form.company_vat.data or "").strip(),
                 "email": (form.company_email.data or "").strip(),
                 "address": (form.company_address.data or "").strip(),
+                "ean": (form.company_ean.data or "").strip(),
             },
             po_reference=(form.po_reference.data or "").strip(),
         )
@@ -150,7 +151,7 @@ def pay(slug: str) -> ResponseReturnValue:
     return render_template(
         "billing/pay.html", group=group, membership=membership, season=season, settings=settings,
         price=price, form=form, colleagues=colleagues, pending=holder, step=1,
-    )
+    ), 422 if form.errors else 200
 
 
 def _resume_or_explain(holder: Payment | None, slug: str) -> ResponseReturnValue:

@@ -64,7 +64,7 @@ def test_groups_billed_without_season_dates_keep_their_calendar_year(fresh_datab
     from datetime import UTC, date, datetime
 
     from flask_migrate import upgrade
-    from sqlalchemy import insert, select
+    from sqlalchemy import MetaData, Table, insert, select
 
     from billing.models import Payment
     from extensions import db
@@ -86,13 +86,18 @@ def test_groups_billed_without_season_dates_keep_their_calendar_year(fresh_datab
         dated = Group(name="Dated", slug="dated", season_start=date(2025, 8, 1), season_end=date(2026, 6, 30))
         db.session.add_all([user, billed, paid_only, never, dated])
         db.session.flush()
-        # The payment table as it was then (the model has columns added since).
+        # The payment table as it was then (the model has columns added since): its own
+        # columns, each given the model's default unless set here.
+        then = Table("payment", MetaData(), autoload_with=db.session.connection())
+        defaults = {c.name: getattr(c.default, "arg", None) for c in Payment.__table__.columns
+                    if c.default is not None and c.default.is_scalar}
         for group_id, start, end, amount in ((billed.id, date(2026, 1, 1), date(2026, 12, 31), 1_000_000),
                                              (dated.id, date(2025, 8, 1), date(2026, 6, 30), 1)):
-            db.session.execute(insert(Payment.__table__).values(
-                group_id=group_id, group_name="", season_start=start, season_end=end, amount_minor=amount,
-                provider="invoice", status="paid", payer_kind="self", currency="DKK", seat_count=1,
-                created_at=datetime(2026, 1, 1, tzinfo=UTC)).execution_options(nq_group=group_id))
+            values = {**defaults, "group_id": group_id, "season_start": start, "season_end": end,
+                      "amount_minor": amount, "provider": "invoice", "status": "paid",
+                      "created_at": datetime(2026, 1, 1)}
+            db.session.execute(insert(then).values({k: v for k, v in values.items() if k in then.c})
+                               .execution_options(nq_group=group_id))
         db.session.add(Membership(user_id=user.id, group_id=paid_only.id, status="active",
                                   paid_through=date(2025, 12, 31)))
         db.session.commit()

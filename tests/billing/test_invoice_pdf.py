@@ -61,3 +61,25 @@ def test_the_invoice_email_carries_the_pdf(client, auth, db, season_group, make_
         email = build_message(message)
     [part] = list(email.iter_attachments())
     assert part.get_content_type() == "application/pdf" and part.get_content().startswith(b"%PDF")
+
+
+def test_a_public_buyer_gets_its_ean_number_on_the_invoice(client, auth, db, season_group, make_member):
+    group, _host, member = _invoiced(db, season_group, make_member)
+    company = {"payer_kind": "company", "company_name": "Region Hovedstaden", "company_vat": "DK29190623",
+               "company_email": "faktura@regionh.example", "company_address": "Kongens Vænge 2", "po_reference": "PO-1"}
+    auth.login(member)
+    from tests.billing.conftest import pay_form
+    from tests.conftest import csrf_token
+
+    url = f"/groups/{group.slug}/pay"
+    bad = client.post(url, data={**pay_form(provider="invoice", **company), "company_ean": "57980",
+                                 "csrf_token": csrf_token(client, url)})
+    assert bad.status_code == 422 and "An EAN number is 13 digits." in bad.get_data(as_text=True)
+    assert db.session.scalars(select(Invoice)).first() is None  # nothing half-written
+    auth.logout()
+    _invoice_payment(client, auth, group, member, **company, company_ean="5798000000001")
+    invoice = db.session.scalars(select(Invoice)).one()
+    assert invoice.buyer["ean"] == "5798000000001"
+    auth.login(member)
+    assert "EAN 5798000000001" in client.get(f"/invoices/{invoice.number}").get_data(as_text=True)
+    assert "EAN 5798000000001" in _text(client.get(f"/invoices/{invoice.number}.pdf").data)

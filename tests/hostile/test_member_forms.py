@@ -76,9 +76,9 @@ MEMBER_CASES: list[FormCase] = [
     FormCase("checkout", "billing.forms:CheckoutForm", "approved", lambda w: group_url(w, "/pay"),
              lambda w: {"payer_kind": "company", "company_name": "Nordlys ApS", "company_vat": "DK12345678",
                         "company_email": "billing@nordlys.example", "company_address": "Havnegade 1",
-                        "po_reference": "PO-7", "provider": "invoice"},
+                        "company_ean": "5798000000001", "po_reference": "PO-7", "provider": "invoice"},
              {"payer_kind": "choice", "company_name": "text", "company_vat": "text", "company_email": "email",
-              "company_address": "text", "po_reference": "text", "colleagues": "choice", "provider": "choice"}),
+              "company_address": "text", "company_ean": "text", "po_reference": "text", "colleagues": "choice", "provider": "choice"}),
     # Buttons whose one value the view reads itself.
     FormCase("rsvp", None, "member", lambda w: group_url(w, f"/meetups/{w.upcoming.id}/rsvp"),
              lambda w: {"response": "going"}, {"response": "button"},
