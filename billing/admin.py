@@ -1,8 +1,6 @@
 """Host pages: payments per member and season, invoices, refunds, waivers, CSV, billing settings."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from billing import exports
 from billing.fees import billing_settings, default_vat_rate_bp
 from billing.forms import BillingSettingsForm, RefundForm
 from billing.models import PAID_STATUSES, GroupBilling, Invoice, Payment, PaymentSeat, Refund
@@ -28,15 +27,6 @@ from groups.permissions import load_group
 from groups.seasons import Season, current_season, season_after, season_by_key, season_of
 
 bp = Blueprint("billing_admin", __name__)
-
-
-CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """A CSV cell that spreadsheets never evaluate as a formula (QUALITY 15)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_DANGEROUS) else text
 
 
 # How far back the payments page goes (bookkeeping is kept 5 years; a margin over that).
@@ -146,21 +136,9 @@ def payments(slug: str) -> ResponseReturnValue:
 def payments_csv(slug: str) -> ResponseReturnValue:
     group, _m = load_group(slug, require="host")
     season = _season_from_args(group)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["payment_id", "created_at", "members", "payer", "payer_email", "payer_kind", "company",
-                     "cvr", "po_reference", "provider", "status", "currency", "amount", "vat", "refunded",
-                     "invoice_number", "paid_at", "disputed"])
-    for p in season_payments(group, season):
-        writer.writerow([csv_cell(v) for v in (
-            p.id, p.created_at.isoformat(), "; ".join(s.member_name for s in p.seats), p.payer_name,
-            p.payer_email, p.payer_kind, p.company_name, p.company_vat, p.po_reference, p.provider, p.status,
-            p.currency, f"{p.amount_minor / 100:.2f}", f"{p.vat_minor / 100:.2f}",
-            f"{p.refunded_minor / 100:.2f}", p.invoice.number if p.invoice else "",
-            p.paid_at.isoformat() if p.paid_at else "", "yes" if p.disputed_at else "",
-        )])
+    body = exports.payments_csv(season_payments(group, season))
     filename = f"payments-{group.slug}-{season.start.isoformat()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

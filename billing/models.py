@@ -126,6 +126,11 @@ class Payment(Model):
         return self.amount_minor - self.vat_minor
 
     @property
+    def received_minor(self) -> int:
+        """Money received for it, net of refunds (billing.sections.paid_net over a season)."""
+        return self.amount_minor - self.refunded_minor if self.status in PAID_STATUSES else 0
+
+    @property
     def is_open(self) -> bool:
         return self.status == "pending"
 

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 
 from billing.fees import season_due
-from billing.models import PAID_STATUSES, Payment, PaymentSeat
+from billing.models import PAID_STATUSES, Invoice, Payment, PaymentSeat
 from billing.services import hold_key
 from common.cache import read_model
 from common.db import read_rows, utcnow
@@ -163,8 +163,6 @@ def renew_membership_card(group: Group, membership: Membership | None) -> Markup
 @export_section("payments")
 def export_payments(user: Any) -> list[dict]:
     """Payments I made, and the ones that paid my seats, with their invoices (2 queries)."""
-    from billing.models import Invoice
-
     mine = select(PaymentSeat.payment_id).where(PaymentSeat.user_id == user.id)
     payments = list(db.session.scalars(
         select(Payment).where((Payment.user_id == user.id) | Payment.id.in_(mine)).order_by(Payment.created_at)))

@@ -7,7 +7,7 @@ double click) change a payment at most once and never move it backwards.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -258,10 +258,7 @@ def record_refund(
 def take_free_seats(req: CheckoutRequest, now: datetime) -> Payment:
     """New members joining mid-season in a group whose rule is "free until the
     next season": a zero payment that activates their seats at once."""
-    payment = create_payment(CheckoutRequest(
-        group=req.group, payer=req.payer, memberships=req.memberships, season=req.season, provider="manual",
-        payer_kind=req.payer_kind, company=req.company, po_reference=req.po_reference,
-    ), status="waived")
+    payment = create_payment(replace(req, provider="manual"), status="waived")
     payment.paid_at = now
     payment.note = _("Joined mid-season: free until the next season")
     _activate_seats(payment, now)

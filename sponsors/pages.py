@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from billing.models import PAID_STATUSES, Invoice, Payment
+from billing.models import PAID_STATUSES, Payment
 from extensions import db
 from groups.models import Group, Membership
 from groups.seasons import Season, current_season
@@ -51,8 +51,7 @@ class GroupSide:
     group: Group
     season: Season
     report: ValueReport
-    payments: list[Payment]
-    invoices: dict[int, Invoice]
+    payments: list[Payment]  # with their seats and invoices
     employees: list[Employee] = field(default_factory=list)
 
     @property
@@ -63,7 +62,7 @@ class GroupSide:
     @property
     def paid_minor(self) -> int:
         """Money received for the company's seats, net of refunds."""
-        return sum(p.amount_minor - p.refunded_minor for p in self.payments if p.status in PAID_STATUSES)
+        return sum(p.received_minor for p in self.payments)
 
     @property
     def renews_on(self) -> date:
@@ -77,7 +76,8 @@ class CompanySummary:
     @property
     def employees(self) -> int:
         """Employees holding a seat in an active membership."""
-        return len({e.membership.user_id for g in self.groups for e in g.employees if e.membership and not e.left})
+        return len({e.membership.user_id for g in self.groups for e in g.employees
+                    if e.membership is not None and not e.left})
 
     @property
     def paid_by_currency(self) -> dict[str, int]:
@@ -104,19 +104,13 @@ class CompanySummary:
 
 
 def company_payments(company_id: int, group_id: int | None = None) -> list[Payment]:
-    """The company's payments, newest first, with their seats."""
-    query = (select(Payment).options(selectinload(Payment.seats))
+    """The company's payments, newest first, with their seats and invoices."""
+    query = (select(Payment).options(selectinload(Payment.seats), selectinload(Payment.invoice))
              .where(Payment.company_id == company_id, Payment.group_id.is_not(None))
              .order_by(Payment.season_start.desc(), Payment.created_at.desc(), Payment.id.desc()))
     if group_id is not None:
         query = query.where(Payment.group_id == group_id)
     return list(db.session.scalars(query))
-
-
-def _invoices(payment_ids: list[int]) -> dict[int, Invoice]:
-    if not payment_ids:
-        return {}
-    return {i.payment_id: i for i in db.session.scalars(select(Invoice).where(Invoice.payment_id.in_(payment_ids)))}
 
 
 def _employees(group: Group, season: Season, company_id: int, payments: list[Payment],
@@ -139,18 +133,19 @@ def _employees(group: Group, season: Season, company_id: int, payments: list[Pay
     return sorted(employees.values(), key=lambda e: e.name.lower())
 
 
-def group_side(company_id: int, group: Group, now: datetime) -> GroupSide:
+def group_side(company_id: int, group: Group, now: datetime, payments: list[Payment] | None = None) -> GroupSide:
+    """One group as the company sees it (``payments``: the company's in this group, if already read)."""
     season = current_season(group, now)
-    payments = company_payments(company_id, group.id)
-    return GroupSide(
-        group=group, season=season, report=value_report(group, season, now), payments=payments,
-        invoices=_invoices([p.id for p in payments]),
-        employees=_employees(group, season, company_id, payments, now),
-    )
+    payments = company_payments(company_id, group.id) if payments is None else payments
+    return GroupSide(group=group, season=season, report=value_report(group, season, now), payments=payments,
+                     employees=_employees(group, season, company_id, payments, now))
 
 
 def company_summary(company_id: int, now: datetime) -> CompanySummary:
-    """Every group the company has paid for, side by side."""
-    group_ids = list(dict.fromkeys(p.group_id for p in company_payments(company_id) if p.group_id is not None))
-    groups = {g.id: g for g in db.session.scalars(select(Group).where(Group.id.in_(group_ids)))} if group_ids else {}
-    return CompanySummary([group_side(company_id, groups[gid], now) for gid in group_ids if gid in groups])
+    """Every group the company has paid for, side by side (its payments read once)."""
+    by_group: dict[int, list[Payment]] = {}
+    for payment in company_payments(company_id):
+        by_group.setdefault(payment.group_id or 0, []).append(payment)
+    groups = {g.id: g for g in db.session.scalars(select(Group).where(Group.id.in_(by_group)))} if by_group else {}
+    return CompanySummary([group_side(company_id, groups[gid], now, payments)
+                           for gid, payments in by_group.items() if gid in groups])

@@ -83,13 +83,20 @@ def read_invitation(token: str) -> SponsorInvitation | None:
     return invitation
 
 
+def refusal(invitation: SponsorInvitation, user: User) -> str | None:
+    """Why ``user`` may not accept the invitation (a user-facing message), or None."""
+    if invitation.accepted_at is not None:
+        return _("This invitation has already been used.")
+    if user.email.lower() != invitation.email:
+        return _("This invitation is for %(email)s. Sign in with that address to accept it.", email=invitation.email)
+    return None
+
+
 def accept(invitation: SponsorInvitation, user: User, now: datetime) -> Sponsor:
     """Make ``user`` a sponsor of the invitation's company (once)."""
-    if invitation.accepted_at is not None:
-        raise InvitationRefused(_("This invitation has already been used."))
-    if user.email.lower() != invitation.email:
-        raise InvitationRefused(_("This invitation is for %(email)s. Sign in with that address to accept it.",
-                                  email=invitation.email))
+    refused = refusal(invitation, user)
+    if refused is not None:
+        raise InvitationRefused(refused)
     invitation.accepted_at = now
     sponsor = db.session.scalars(select(Sponsor).where(
         Sponsor.company_id == invitation.company_id, Sponsor.user_id == user.id)).first()

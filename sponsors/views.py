@@ -6,20 +6,17 @@ company) → act (service) → commit once → redirect.
 """
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from billing import exports
 from billing.models import Payment
 from billing.views import payment_viewer
 from common.db import utcnow
 from extensions import db
 from groups.permissions import load_group
 from members.models import Company
-from ratings.value import csv_safe
 from sponsors import (
     pages,
     sections,  # noqa: F401  (registers the dashboard card)
@@ -77,23 +74,10 @@ def group(company_id: int, slug: str):
 @bp.get("/companies/<int:company_id>/payments.csv")
 @login_required
 def payments_csv(company_id: int):
-    """The company's payments and invoices, for its bookkeeping."""
+    """The company's payments and invoices, for its bookkeeping (as a host's, with the group)."""
     found = load_company(company_id)
-    invoices = pages._invoices([p.id for p in pages.company_payments(found.id)])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["payment", "group", "season start", "season end", "status", "seats", "members",
-                     "amount", "vat", "refunded", "currency", "paid at", "invoice", "po reference"])
-    for p in pages.company_payments(found.id):
-        invoice = invoices.get(p.id)
-        writer.writerow([csv_safe(cell) for cell in (
-            p.id, p.group_name, p.season_start.isoformat(), p.season_end.isoformat(), p.status, p.seat_count,
-            "; ".join(s.member_name for s in p.seats), f"{p.amount_minor / 100:.2f}", f"{p.vat_minor / 100:.2f}",
-            f"{p.refunded_minor / 100:.2f}", p.currency, p.paid_at.isoformat() if p.paid_at else "",
-            invoice.number if invoice else "", p.po_reference,
-        )])
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="nq-payments-company-{found.id}.csv"'})
+    return Response(exports.payments_csv(pages.company_payments(found.id), with_group=True), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="nq-payments-company-{found.id}.csv"'})
 
 
 @bp.route("/companies/<int:company_id>/invite", methods=["GET", "POST"])
@@ -121,21 +105,12 @@ def invitation(token: str):
     if found is None:
         return render_template("sponsors/invitation_invalid.html"), 410
     form = AcceptForm()
-    error = None
-    if current_user.is_authenticated and form.validate_on_submit():
-        try:
-            services.accept(found, current_user, utcnow())
-        except services.InvitationRefused as refused:
-            db.session.rollback()
-            error = str(refused)
-        else:
-            db.session.commit()
-            flash(_("You now follow %(company)s's networking groups.", company=found.company.name), "success")
-            return redirect(url_for("sponsors.company", company_id=found.company_id))
-    elif current_user.is_authenticated and found.accepted_at is not None:
-        error = _("This invitation has already been used.")
-    elif current_user.is_authenticated and current_user.email.lower() != found.email:
-        error = _("This invitation is for %(email)s. Sign in with that address to accept it.", email=found.email)
+    error = services.refusal(found, current_user) if current_user.is_authenticated else None
+    if error is None and current_user.is_authenticated and form.validate_on_submit():
+        services.accept(found, current_user, utcnow())
+        db.session.commit()
+        flash(_("You now follow %(company)s's networking groups.", company=found.company.name), "success")
+        return redirect(url_for("sponsors.company", company_id=found.company_id))
     return render_template("sponsors/invitation.html", invitation=found, form=form, error=error,
                            token=token), 403 if error else 200
 
