@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from billing import exports
-from billing.fees import billing_settings, default_vat_rate_bp
+from billing.fees import billing_settings
 from billing.forms import BillingSettingsForm, RefundForm
 from billing.models import PAID_STATUSES, GroupBilling, Invoice, Payment, PaymentSeat, Refund
 from billing.providers import get_provider
@@ -245,8 +245,6 @@ def settings(slug: str) -> ResponseReturnValue:
         form.email.data = current.email
         form.bank_account.data = current.bank_account
         form.iban.data = current.iban
-        form.vat_rate.data = Decimal(current.vat_rate_bp) / 100
-        form.fee_includes_vat.data = current.fee_includes_vat
         form.joining_price.data = current.joining_price or "full"
         form.payment_terms_days.data = current.payment_terms_days
         form.grace_days.data = current.grace_days
@@ -261,8 +259,6 @@ def settings(slug: str) -> ResponseReturnValue:
         row.email = (form.email.data or "").strip()
         row.bank_account = (form.bank_account.data or "").strip()
         row.iban = (form.iban.data or "").strip()
-        row.vat_rate_bp = int((form.vat_rate.data or Decimal(0)) * 100)
-        row.fee_includes_vat = bool(form.fee_includes_vat.data)
         row.joining_price = form.joining_price.data or "full"
         row.payment_terms_days = int(form.payment_terms_days.data or 0)
         row.grace_days = int(form.grace_days.data or 0)
@@ -271,5 +267,4 @@ def settings(slug: str) -> ResponseReturnValue:
         db.session.commit()
         flash(_("Billing settings saved."), "success")
         return redirect(url_for("billing_admin.settings", slug=slug))
-    return render_template("billing/admin/settings.html", group=group, form=form,
-                           default_vat=default_vat_rate_bp(group.currency) / 100), 422 if form.errors else 200
+    return render_template("billing/admin/settings.html", group=group, form=form), 422 if form.errors else 200

@@ -30,8 +30,7 @@ def seed_payments(ctx: dict[str, Any]) -> None:
     db.session.add(GroupBilling(
         group_id=group.id, legal_name=f"{group.name} ApS", cvr="DK41234567",
         address="Strandgade 12\n1401 København K", email=ctx["host"].email,
-        bank_account="5301 0001234567", iban="DK5053010001234567", vat_rate_bp=2500,
-        fee_includes_vat=False, payment_terms_days=14, grace_days=14,
+        bank_account="5301 0001234567", iban="DK5053010001234567", payment_terms_days=14, grace_days=14,
         included_text="Ten monthly meetups with dinner, two guest speakers, the value report and "
                       "introductions by the host.",
     ))

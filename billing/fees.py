@@ -4,13 +4,10 @@ Seasons themselves (the ``[start, end)`` range and the group's rule) are
 ``groups.seasons``; a member's ``paid_through`` date is the ``last_day`` of
 the last season paid for.
 
-Price of one seat (``fee`` = ``Group.fee_minor``, ``r`` = VAT rate):
-
-- fee excludes VAT: net = fee, VAT = round(fee × r), total = net + VAT;
-- fee includes VAT: total = fee, net = round(fee / (1 + r)), VAT = total − net.
-
-A checkout of ``n`` seats is exactly ``n`` × the one-seat figures, so the
-Stripe line item (unit amount × quantity) and the invoice always agree.
+The price of one seat is ``groups.models.seat_fee``: the group's fee, VAT
+rate and whether the fee includes VAT. A checkout of ``n`` seats is exactly
+``n`` × the one-seat figures, so the Stripe line item (unit amount ×
+quantity) and the invoice always agree.
 
 A new member who joins after the season's first meetup pays what the group
 says (``GroupBilling.joining_price``): the full fee, a share of it (fee ×
@@ -27,7 +24,7 @@ from sqlalchemy import case, func, select
 
 from billing.models import GroupBilling
 from extensions import db
-from groups.models import HOST_ROLES, Group, Membership
+from groups.models import HOST_ROLES, Group, Membership, seat_fee
 from groups.seasons import Season, current_season, local_date, season_after, season_bounds
 from meetups.models import Meetup
 
@@ -37,19 +34,13 @@ JOINING_PRICES = ("full", "prorated", "free")
 RENEWAL_WINDOW_DAYS = 30
 
 
-def default_vat_rate_bp(currency: str) -> int:
-    """25 % Danish VAT for DKK; other currencies start at 0 until the host sets it."""
-    return 2500 if currency.upper() == "DKK" else 0
-
-
 def billing_settings(group: Group, row: GroupBilling | None) -> GroupBilling:
     """The group's settings row, or unsaved defaults when the host never saved any."""
     if row is not None:
         return row
     return GroupBilling(
         group_id=group.id, legal_name=group.name, cvr="", address="", email="", bank_account="",
-        iban="", vat_rate_bp=default_vat_rate_bp(group.currency), fee_includes_vat=False,
-        payment_terms_days=14, grace_days=14, included_text="",
+        iban="", payment_terms_days=14, grace_days=14, included_text="",
     )
 
 
@@ -151,24 +142,16 @@ class Quote:
         return self.unit_total_minor * self.seats
 
 
-def _split(fee: int, rate: int, includes_vat: bool) -> tuple[int, int]:
-    """(net, VAT) of one seat's fee (formula above)."""
-    if includes_vat:
-        net = (fee * 10000 + (10000 + rate) // 2) // (10000 + rate)
-        return net, fee - net
-    return fee, (fee * rate + 5000) // 10000
-
-
-def quote(group: Group, settings: GroupBilling, seats: int = 1, joining: Joining | None = None) -> Quote:
-    """Price ``seats`` seats with the group's fee, VAT settings and mid-season terms (formulas above)."""
-    fee, rate = group.fee_minor, settings.vat_rate_bp
-    full_net, full_vat = _split(fee, rate, settings.fee_includes_vat)
+def quote(group: Group, seats: int = 1, joining: Joining | None = None) -> Quote:
+    """Price ``seats`` seats with the group's fee and VAT (``seat_fee``) and mid-season terms."""
+    full = seat_fee(group)
+    fee = group.fee_minor
     if joining is not None:
         fee = 0 if joining.rule == "free" else (
             (2 * fee * joining.meetups_left + joining.meetups_total) // (2 * joining.meetups_total))
-    net, vat = _split(fee, rate, settings.fee_includes_vat)
+    net, vat, rate = seat_fee(group, fee)
     return Quote(
         seats=seats, unit_net_minor=net, unit_vat_minor=vat, vat_rate_bp=rate,
-        currency=group.currency, includes_vat=settings.fee_includes_vat, joining=joining,
-        full_unit_total_minor=full_net + full_vat,
+        currency=group.currency, includes_vat=group.fee_includes_vat, joining=joining,
+        full_unit_total_minor=full.total_minor,
     )

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField,
     EmailField,
     RadioField,
     SelectMultipleField,
@@ -71,10 +70,6 @@ class BillingSettingsForm(Form):
     bank_account = StringField(_l("Bank account (reg. and account no.)"),
                                validators=[Optional(), Length(max=80)])
     iban = StringField(_l("IBAN (optional)"), validators=[Optional(), Length(max=40)])
-    vat_rate = DecimalField(_l("VAT rate (%)"), places=2,
-                            validators=[InputRequired(), NumberRange(min=0, max=100)],
-                            description=_l("25 % is the Danish standard rate."))
-    fee_includes_vat = BooleanField(_l("The season fee includes VAT"))
     joining_price = RadioField(
         _l("A member who joins after the season's first meetup pays"),
         choices=[("full", _l("The full fee")), ("prorated", _l("A share of the fee: the meetups left of the season")),

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -231,7 +230,6 @@ class GroupBilling(Model):
 
     __tablename__ = "group_billing"
     __table_args__ = (
-        CheckConstraint("vat_rate_bp >= 0 AND vat_rate_bp <= 10000", name="vat_rate_range"),
         CheckConstraint("payment_terms_days >= 0", name="terms_not_negative"),
         CheckConstraint("grace_days >= 0", name="grace_not_negative"),
     )
@@ -243,8 +241,6 @@ class GroupBilling(Model):
     email: Mapped[str] = mapped_column(String(254), default="")
     bank_account: Mapped[str] = mapped_column(String(80), default="")
     iban: Mapped[str] = mapped_column(String(40), default="")
-    vat_rate_bp: Mapped[int] = mapped_column(Integer, default=2500)
-    fee_includes_vat: Mapped[bool] = mapped_column(Boolean, default=False)
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=14)
     grace_days: Mapped[int] = mapped_column(Integer, default=14)
     included_text: Mapped[str] = mapped_column(Text, default="")

@@ -49,14 +49,13 @@ def send_renewal_invitations(now: datetime) -> int:
     """Queue the due renewal invitation of each member; returns how many were queued."""
     queued = 0
     groups = list(db.session.scalars(select(Group).where(Group.fee_minor > 0)))
-    settings = {row.group_id: row for row in db.session.scalars(select(GroupBilling))}
     for group in groups:
         season = current_season(group, now)
         reminder = due_reminder((season.last_day - local_date(group, now)).days)
         if reminder is None:
             continue
         upcoming = season_after(group, season)
-        price = quote(group, billing_settings(group, settings.get(group.id)))
+        price = quote(group)
         for membership in _members(group):
             paid_through = membership.paid_through
             if paid_through is None or paid_through >= upcoming.last_day or paid_through < season.last_day:

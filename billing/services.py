@@ -82,7 +82,7 @@ def create_payment(req: CheckoutRequest, *, status: str = "pending", provider: s
     group = req.group
     settings = billing_settings(group, db.session.get(GroupBilling, group.id))
     joining = None if status == "waived" else joining_terms(group, settings, req.memberships, req.season, utcnow())
-    price = quote(group, settings, len(req.memberships), joining)
+    price = quote(group, len(req.memberships), joining)
     amount = 0 if status == "waived" else price.total_minor
     vat = 0 if status == "waived" else price.vat_minor
     company = req.company if req.payer_kind == "company" else {}

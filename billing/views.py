@@ -147,7 +147,7 @@ def pay(slug: str) -> ResponseReturnValue:
         db.session.commit()
         return redirect(target)
 
-    price = quote(group, settings, 1, joining_terms(group, settings, [membership], season, utcnow()))
+    price = quote(group, 1, joining_terms(group, settings, [membership], season, utcnow()))
     return render_template(
         "billing/pay.html", group=group, membership=membership, season=season, settings=settings,
         price=price, form=form, colleagues=colleagues, pending=holder, step=1,

@@ -173,6 +173,11 @@ def _percent_text(value: float, locale: str) -> str:
     return _pattern("#,##0 %").apply(value, _babel_locale(locale))
 
 
+def fmt_rate_bp(basis_points: int) -> str:
+    """A rate in basis points as people write it: 2500 → '25 %', 1250 → '12.5 %' (per locale)."""
+    return _pattern("#,##0.## %").apply(basis_points / 10000, _babel_locale(locale_code()))
+
+
 def init_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         datetime=fmt_datetime,
@@ -182,4 +187,5 @@ def init_formatting(app: Flask) -> None:
         money=fmt_money,
         number=fmt_number,
         percent=fmt_percent,
+        rate_bp=fmt_rate_bp,
     )

@@ -4,6 +4,7 @@ Every view loads the group with ``load_group(slug, require="host")`` first.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import NamedTuple
 
 from flask import (
@@ -269,6 +270,8 @@ def settings(slug: str):
     form = GroupForm(obj=group, group_id=group.id, seats_taken=counts.seats)
     if request.method == "GET":
         form.fee.data = group.fee_minor / 100 if group.fee_minor % 100 else group.fee_minor // 100
+        form.vat_rate.data = Decimal(group.vat_rate_bp) / 100
+        form.fee_includes_vat.data = "incl" if group.fee_includes_vat else "excl"
     if form.validate_on_submit():
         changed = services.update_group(group, current_user, **form.settings())
         db.session.commit()

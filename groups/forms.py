@@ -63,6 +63,16 @@ class GroupForm(Form):
         validators=[Optional(), NumberRange(min=0, max=MAX_FEE_MAJOR, message=_l("Enter an amount from 0 up to 10,000,000."))],
         description=_l("Per member and season, in whole currency units (e.g. 8000). 0 means free."),
     )
+    fee_includes_vat = RadioField(
+        _l("The fee you entered is"),
+        choices=[("excl", _l("Before VAT: VAT is added at checkout")), ("incl", _l("Including VAT"))],
+        validators=[Optional()],
+    )
+    vat_rate = DecimalField(
+        _l("VAT rate (%)"), places=None, default=Decimal("25"),
+        validators=[InputRequired(), NumberRange(min=0, max=100, message=_l("Enter a rate from 0 to 100."))],
+        description=_l("25 % is the Danish standard rate; 0 if the group does not charge VAT."),
+    )
     season_start = DateField(
         _l("Season starts"), validators=[Optional(), InYears()],
         description=_l("The first day of the fee period; every season starts on this day. "
@@ -122,6 +132,22 @@ class GroupForm(Form):
         if field.data != field.data.quantize(Decimal("0.01")):
             raise ValidationError(_l("Use at most two decimals."))
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # The host says it whenever there is a fee: the same number reads 8,000 or 10,000 otherwise.
+        # (Checked here: an unanswered radio skips the field's own validators.)
+        fee = self.fee.data
+        if self.fee_includes_vat.data not in ("excl", "incl") and fee and fee.is_finite() and fee > 0:
+            self.fee_includes_vat.errors = [_l("Say whether the fee includes VAT.")]
+            return False
+        return valid
+
+    def validate_vat_rate(self, field) -> None:
+        if field.data is None or not field.data.is_finite() or not 0 <= field.data <= 100:
+            return
+        if field.data != field.data.quantize(Decimal("0.01")):
+            raise ValidationError(_l("Use at most two decimals."))
+
     def validate_season_end(self, field) -> None:
         if field.data and self.season_start.data and field.data <= self.season_start.data:
             raise ValidationError(_l("The season must end after it starts."))
@@ -148,6 +174,8 @@ class GroupForm(Form):
             "timezone": self.timezone.data,
             "currency": self.currency.data,
             "fee_minor": self.fee_minor,
+            "vat_rate_bp": int((self.vat_rate.data or Decimal(0)) * 100),
+            "fee_includes_vat": self.fee_includes_vat.data == "incl",
             "season_start": self.season_start.data,
             "season_end": self.season_end.data,
             "member_cap": self.member_cap.data,
@@ -155,6 +183,20 @@ class GroupForm(Form):
             "join_policy": self.join_policy.data,
             "one_per_industry": bool(self.one_per_industry.data),
         }
+
+
+class NewGroupForm(GroupForm):
+    """Creating a group: the host confirms the season dates (the view proposes the default season)."""
+
+    season_start = DateField(
+        _l("Season starts"), validators=[InputRequired(message=_l("Enter the first day of the season.")), InYears()],
+        description=_l("The first day of the fee period; every season starts on this day."),
+    )
+    season_end = DateField(
+        _l("Season ends"), validators=[InputRequired(message=_l("Enter the season's last day.")), InYears()],
+        description=_l("The last day members pay for (e.g. 30 June, before the summer break), "
+                       "at most a year after the start."),
+    )
 
 
 class ApplyForm(Form):

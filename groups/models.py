@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import (
     BigInteger,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,11 +36,55 @@ VISIBILITIES = ("public", "invite")
 JOIN_POLICIES = ("apply", "open")
 
 
+def default_vat_rate_bp(currency: str) -> int:
+    """25 % Danish VAT for DKK; other currencies start at 0 until the host sets it."""
+    return 2500 if currency.upper() == "DKK" else 0
+
+
+class FeeSettings(Protocol):
+    """What the price of a seat reads of a group (a ``Group`` or a page's copy of one)."""
+
+    @property
+    def fee_minor(self) -> int: ...
+    @property
+    def vat_rate_bp(self) -> int: ...
+    @property
+    def fee_includes_vat(self) -> bool: ...
+
+
+class SeatFee(NamedTuple):
+    """One seat's season fee, split: the one way a fee reads ("DKK 8,000 + 25 % VAT = DKK 10,000")."""
+
+    net_minor: int
+    vat_minor: int
+    vat_rate_bp: int
+
+    @property
+    def total_minor(self) -> int:
+        return self.net_minor + self.vat_minor
+
+
+def seat_fee(group: FeeSettings, fee_minor: int | None = None) -> SeatFee:
+    """The group's fee (or ``fee_minor``, a share of it) split into net and VAT, in minor units:
+
+    - the fee excludes VAT: net = fee, VAT = round(fee × rate), total = net + VAT;
+    - the fee includes VAT: total = fee, net = round(fee / (1 + rate)), VAT = total − net.
+
+    Rounding is half up, so ``n`` seats cost exactly ``n`` × one seat everywhere.
+    """
+    fee, rate = group.fee_minor if fee_minor is None else fee_minor, group.vat_rate_bp
+    if group.fee_includes_vat:
+        net = (fee * 10000 + (10000 + rate) // 2) // (10000 + rate)
+        return SeatFee(net, fee - net, rate)
+    return SeatFee(fee, (fee * rate + 5000) // 10000, rate)
+
+
 class Group(Model):
     __tablename__ = "group"
     __table_args__ = (
         CheckConstraint("fee_minor >= 0", name="fee_not_negative"),
         CheckConstraint("member_cap >= 1", name="cap_positive"),
+        CheckConstraint("vat_rate_bp >= 0 AND vat_rate_bp <= 10000", name="group_vat_rate_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +96,10 @@ class Group(Model):
     currency: Mapped[str] = mapped_column(String(3), default="DKK")
     # Money is integer minor units (øre) plus the currency code.
     fee_minor: Mapped[int] = mapped_column(Integer, default=0)
+    # VAT on the fee (``seat_fee``): the rate in basis points (2500 = 25 %), and
+    # whether ``fee_minor`` already includes it. The host says so at creation.
+    vat_rate_bp: Mapped[int] = mapped_column(Integer, default=2500, server_default="2500")
+    fee_includes_vat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     season_start: Mapped[date | None] = mapped_column(Date)
     season_end: Mapped[date | None] = mapped_column(Date)
     member_cap: Mapped[int] = mapped_column(Integer, default=25)

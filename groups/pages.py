@@ -28,6 +28,7 @@ from groups.services import GroupCounts, group_counts
 from members.models import Company, Profile, User, initials_of
 
 GROUP_FIELDS = ("id", "data_version", "slug", "name", "description", "city", "timezone", "currency", "fee_minor",
+                "vat_rate_bp", "fee_includes_vat",
                 "season_start", "season_end", "member_cap", "visibility", "join_policy", "one_per_industry",
                 "rating_window_days")
 
@@ -44,6 +45,8 @@ class GroupAt(NamedTuple):
     timezone: str
     currency: str
     fee_minor: int
+    vat_rate_bp: int
+    fee_includes_vat: bool
     season_start: date | None
     season_end: date | None
     member_cap: int

@@ -36,7 +36,7 @@ from __future__ import annotations
 from calendar import isleap
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -180,6 +180,17 @@ def local_dates_key(now: datetime) -> datetime:
 def current_season(group: SeasonSettings, now: datetime) -> Season:
     """The group's season at the moment ``now`` (its date in the group's timezone)."""
     return season_of(group, local_date(group, now))
+
+
+class _NoDates(NamedTuple):
+    season_start: date | None = None
+    season_end: date | None = None
+    timezone: str = DEFAULT_TIMEZONE
+
+
+def default_season(now: datetime) -> Season:
+    """The season a new group is proposed (the rule without dates) at ``now``: the host confirms it."""
+    return current_season(_NoDates(), now)
 
 
 def season_bounds(group: SeasonSettings, season: Season) -> tuple[datetime, datetime]:

@@ -25,7 +25,7 @@ RESERVED_SLUGS = frozenset({"new", "admin", "api", "static"})
 # Groups -------------------------------------------------------------------
 
 GROUP_FIELDS = (
-    "name", "slug", "description", "city", "timezone", "currency", "fee_minor",
+    "name", "slug", "description", "city", "timezone", "currency", "fee_minor", "vat_rate_bp", "fee_includes_vat",
     "season_start", "season_end", "member_cap", "visibility", "join_policy", "one_per_industry",
 )
 

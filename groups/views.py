@@ -1,23 +1,30 @@
 """Public group pages, creating a group, joining, leaving, and the member directory."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from common.db import utcnow
 from common.sections import rendered_sections
 from common.templating import render
 from common.web import page_arg
 from extensions import db
 from groups import directory as member_directory
 from groups import invitations, memberships, pages, services
-from groups.forms import ApplyForm, ConfirmForm, GroupForm
+from groups.forms import ApplyForm, ConfirmForm, NewGroupForm
 from groups.memberships import MembershipError
+from groups.models import default_vat_rate_bp, seat_fee
 from groups.permissions import load_group
+from groups.seasons import default_season
 
 bp = Blueprint("groups", __name__)
 
 PER_PAGE = 12
+
+bp.app_template_global("seat_fee")(seat_fee)
 
 
 @bp.route("/groups")
@@ -36,7 +43,11 @@ def create():
     if not current_user.is_verified:
         flash(_("Confirm your email address first, then you can host a group."), "warning")
         return redirect(url_for("members.dashboard"))
-    form = GroupForm()
+    form = NewGroupForm()
+    if request.method == "GET":
+        season = default_season(utcnow())
+        form.season_start.data, form.season_end.data = season.start, season.last_day
+        form.vat_rate.data = Decimal(default_vat_rate_bp(form.currency.data or "DKK")) / 100
     if form.validate_on_submit():
         group = services.create_group(current_user, **form.settings())
         db.session.commit()

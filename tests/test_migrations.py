@@ -57,6 +57,24 @@ def test_migrations_match_models_and_demo_seeds(fresh_database_url, tmp_path):
         db.engine.dispose()
 
 
+def insert_as_it_was(model, **values) -> int:
+    """Insert a row through its table as the database has it now (the model may have
+    columns added since): the table's own columns, each given the model's default
+    unless set here. Returns the new row's key."""
+    from sqlalchemy import MetaData, Table, insert
+
+    from extensions import db
+
+    then = Table(model.__tablename__, MetaData(), autoload_with=db.session.connection())
+    defaults = {c.name: getattr(c.default, "arg", None) for c in model.__table__.columns
+                if c.default is not None and c.default.is_scalar}
+    row = {k: v for k, v in {**defaults, **values}.items() if k in then.c}
+    # A new row is on no group's page yet unless it belongs to a group.
+    key = next(iter(then.primary_key.columns))
+    statement = insert(then).values(row).returning(key).execution_options(nq_group=values.get("group_id", ()))
+    return db.session.execute(statement).scalar_one()
+
+
 def test_groups_billed_without_season_dates_keep_their_calendar_year(fresh_database_url, tmp_path):
     """3c1f0a7d9e42: a group billed on the old calendar-year default keeps that period as its
     season dates, so its members paid through 31 December are not asked to pay (or lapsed)
@@ -64,7 +82,7 @@ def test_groups_billed_without_season_dates_keep_their_calendar_year(fresh_datab
     from datetime import UTC, date, datetime
 
     from flask_migrate import upgrade
-    from sqlalchemy import MetaData, Table, insert, select
+    from sqlalchemy import select
 
     from billing.models import Payment
     from extensions import db
@@ -80,25 +98,18 @@ def test_groups_billed_without_season_dates_keep_their_calendar_year(fresh_datab
     with app.app_context():
         upgrade(revision="5dee23a60cc5")
         user = User(email="m@example.com", password_hash="x", name="M")
-        billed = Group(name="Billed", slug="billed", fee_minor=1_000_000)
-        paid_only = Group(name="Paid through", slug="paid-only", season_start=date(2025, 9, 1), fee_minor=1)
-        never = Group(name="Never billed", slug="never", fee_minor=1_000_000)
-        dated = Group(name="Dated", slug="dated", season_start=date(2025, 8, 1), season_end=date(2026, 6, 30))
-        db.session.add_all([user, billed, paid_only, never, dated])
+        db.session.add(user)
         db.session.flush()
-        # The payment table as it was then (the model has columns added since): its own
-        # columns, each given the model's default unless set here.
-        then = Table("payment", MetaData(), autoload_with=db.session.connection())
-        defaults = {c.name: getattr(c.default, "arg", None) for c in Payment.__table__.columns
-                    if c.default is not None and c.default.is_scalar}
-        for group_id, start, end, amount in ((billed.id, date(2026, 1, 1), date(2026, 12, 31), 1_000_000),
-                                             (dated.id, date(2025, 8, 1), date(2026, 6, 30), 1)):
-            values = {**defaults, "group_id": group_id, "season_start": start, "season_end": end,
-                      "amount_minor": amount, "provider": "invoice", "status": "paid",
-                      "created_at": datetime(2026, 1, 1)}
-            db.session.execute(insert(then).values({k: v for k, v in values.items() if k in then.c})
-                               .execution_options(nq_group=group_id))
-        db.session.add(Membership(user_id=user.id, group_id=paid_only.id, status="active",
+        ids = {slug: insert_as_it_was(Group, name=slug, slug=slug, created_at=datetime(2026, 1, 1), **values)
+               for slug, values in (("billed", {"fee_minor": 1_000_000}),
+                                    ("paid-only", {"season_start": date(2025, 9, 1), "fee_minor": 1}),
+                                    ("never", {"fee_minor": 1_000_000}),
+                                    ("dated", {"season_start": date(2025, 8, 1), "season_end": date(2026, 6, 30)}))}
+        for group_id, start, end, amount in ((ids["billed"], date(2026, 1, 1), date(2026, 12, 31), 1_000_000),
+                                             (ids["dated"], date(2025, 8, 1), date(2026, 6, 30), 1)):
+            insert_as_it_was(Payment, group_id=group_id, season_start=start, season_end=end, amount_minor=amount,
+                             provider="invoice", status="paid", created_at=datetime(2026, 1, 1))
+        db.session.add(Membership(user_id=user.id, group_id=ids["paid-only"], status="active",
                                   paid_through=date(2025, 12, 31)))
         db.session.commit()
         upgrade()
@@ -113,5 +124,45 @@ def test_groups_billed_without_season_dates_keep_their_calendar_year(fresh_datab
         billed = db.session.scalars(select(Group).where(Group.slug == "billed")).one()
         payment = db.session.scalars(select(Payment).where(Payment.group_id == billed.id)).one()
         assert season_of(billed, datetime(2026, 12, 2, tzinfo=UTC).date()) == payment.season
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_fee_s_vat_moves_to_its_group(fresh_database_url, tmp_path):
+    """ad0e0c99310b: each group keeps the VAT its checkout charged: the rate and the
+    "fee includes VAT" choice of its billing settings, or, without any, the old defaults
+    (25 % on top for DKK, none for other currencies)."""
+    from datetime import datetime
+
+    from flask_migrate import upgrade
+    from sqlalchemy import select, text
+
+    from billing.models import GroupBilling
+    from extensions import db
+    from groups.models import Group, seat_fee
+
+    class Migrated(TestConfig):
+        SQLALCHEMY_DATABASE_URI = fresh_database_url
+        MAIL_DIR = str(tmp_path / "mail")
+
+    app = create_app(Migrated)
+    with app.app_context():
+        upgrade(revision="979941343891")
+        made = datetime(2026, 1, 1)
+        ids = {slug: insert_as_it_was(Group, name=slug, slug=slug, fee_minor=1_000_000, currency=currency,
+                                      created_at=made)
+               for slug, currency in (("inclusive", "DKK"), ("plain", "DKK"), ("euro", "EUR"), ("zero", "DKK"))}
+        for slug, rate, includes in (("inclusive", 2500, True), ("zero", 0, False)):
+            insert_as_it_was(GroupBilling, group_id=ids[slug], legal_name=slug, vat_rate_bp=rate,
+                             fee_includes_vat=includes, updated_at=made)
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        fees = {g.slug: (g.vat_rate_bp, g.fee_includes_vat, seat_fee(g).total_minor)
+                for g in db.session.scalars(select(Group))}
+        assert fees == {"inclusive": (2500, True, 1_000_000), "plain": (2500, False, 1_250_000),
+                        "euro": (0, False, 1_000_000), "zero": (0, False, 1_000_000)}
+        columns = db.session.execute(text("SELECT * FROM group_billing")).keys()
+        assert "vat_rate_bp" not in columns and "fee_includes_vat" not in columns
         db.session.remove()
         db.engine.dispose()

@@ -20,7 +20,7 @@ def _text(pdf: bytes) -> str:
 def _invoiced(db, season_group, make_member):
     group, host = season_group()
     db.session.add(GroupBilling(group_id=group.id, legal_name="Netværk ApS", cvr="DK11223344",
-                                address="Gade 1\n1000 København", bank_account="1234 5678901234", vat_rate_bp=2500))
+                                address="Gade 1\n1000 København", bank_account="1234 5678901234"))
     member = make_member(group, status="approved", name="Ida Invoice")
     db.session.commit()
     return group, host, member

@@ -21,8 +21,7 @@ def midseason(db, season_group, make_member, make_meetup):
     """A DKK 8,000 + 25 % VAT group with 10 monthly meetups this season, 4 of them held by 'now'."""
     def factory(rule: str):
         group, host = season_group()
-        db.session.add(GroupBilling(group_id=group.id, legal_name="Founders ApS", vat_rate_bp=2500,
-                                    joining_price=rule))
+        db.session.add(GroupBilling(group_id=group.id, legal_name="Founders ApS", joining_price=rule))
         start, _end = current_test_season()
         first = datetime(start.year, start.month, 10, 16, 0).astimezone()
         for i in range(10):

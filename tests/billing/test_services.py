@@ -16,7 +16,7 @@ from billing.renewals import due_reminder, lapse_unpaid_memberships, send_renewa
 from billing.services import CheckoutRequest, confirm_payment, create_payment
 from common.db import utcnow
 from common.versions import EVERY_GROUP
-from groups.models import Group, Membership
+from groups.models import Group, Membership, seat_fee
 from groups.seasons import Season, current_season
 from tests.conftest import outbox_messages
 
@@ -36,11 +36,11 @@ def _ms(db, user) -> Membership:
     (500_000, 0, False, 500_000, 0, 500_000),
 ])
 def test_quote(fee, rate, includes, net, vat, total):
-    group = Group(fee_minor=fee, currency="DKK")
-    settings = GroupBilling(vat_rate_bp=rate, fee_includes_vat=includes)
-    price = quote(group, settings, 1)
+    group = Group(fee_minor=fee, currency="DKK", vat_rate_bp=rate, fee_includes_vat=includes)
+    price = quote(group, 1)
     assert (price.net_minor, price.vat_minor, price.total_minor) == (net, vat, total)
-    assert quote(group, settings, 3).total_minor == 3 * total
+    assert quote(group, 3).total_minor == 3 * total
+    assert seat_fee(group) == (net, vat, rate)
 
 
 def _noon(day: date) -> datetime:

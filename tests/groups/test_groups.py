@@ -1,9 +1,11 @@
 """Creating and configuring groups, the public listing and the group page."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from common.audit import AuditEntry
@@ -19,6 +21,8 @@ VALID = {
     "timezone": "Europe/Copenhagen",
     "currency": "DKK",
     "fee": "6500",
+    "fee_includes_vat": "excl",
+    "vat_rate": "25",
     "season_start": "2026-08-01",
     "season_end": "2027-06-30",
     "member_cap": "18",
@@ -78,6 +82,12 @@ def test_unverified_user_cannot_create_a_group(client, auth, make_user, db):
         ({"visibility": "secret"}, "Not a valid choice"),
         ({"name": ""}, "This field is required"),
         ({"name": "x" * 121}, "between 3 and 120"),
+        ({"fee_includes_vat": ""}, "Say whether the fee includes VAT"),
+        ({"fee_includes_vat": "maybe"}, "Say whether the fee includes VAT"),
+        ({"vat_rate": "250"}, "Enter a rate from 0 to 100"),
+        ({"vat_rate": "12.345"}, "at most two decimals"),
+        ({"season_start": ""}, "Enter the first day of the season"),
+        ({"season_end": ""}, "s last day."),
     ],
 )
 def test_invalid_settings_give_form_errors_and_create_nothing(client, auth, make_user, db, override, field_error):
@@ -88,6 +98,46 @@ def test_invalid_settings_give_form_errors_and_create_nothing(client, auth, make
     assert field_error in html
     assert 'class="alert alert--error"' in html
     assert db.session.scalar(select(Group.id)) is None
+
+
+def test_the_new_group_form_proposes_the_default_season_and_danish_vat(client, auth, make_user):
+    user = make_user()
+    with freeze_time("2026-12-03 10:00:00"):
+        auth.login(user)
+        html = client.get("/groups/new").get_data(as_text=True)
+    assert re.search(r'name="season_start"[^>]* value="2026-08-01"', html)
+    assert re.search(r'name="season_end"[^>]* value="2027-07-31"', html)
+    assert re.search(r'name="vat_rate"[^>]* value="25"', html)
+    assert not re.search(r'<input[^>]*checked[^>]*name="fee_includes_vat"', html)  # the host answers
+
+
+def test_a_free_group_needs_no_vat_answer(client, auth, make_user, db):
+    auth.login(make_user())
+    response = post_form(client, "/groups/new", {**VALID, "fee": "0", "fee_includes_vat": ""})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Group.fee_minor)) == 0
+
+
+@pytest.mark.parametrize("includes, reads, total", [
+    ("excl", "DKK\u00a06,500 + 25 % VAT = DKK\u00a08,125", 812_500),
+    ("incl", "DKK\u00a05,200 + 25 % VAT = DKK\u00a06,500", 650_000),
+])
+def test_the_fee_reads_the_same_on_every_page(client, auth, make_user, make_member, db, includes, reads, total):
+    """The host's answer decides what the fee means; the group page, the dashboard and checkout agree."""
+    from billing.fees import quote
+
+    host = make_user()
+    auth.login(host)
+    assert post_form(client, "/groups/new", {**VALID, "fee_includes_vat": includes}).status_code == 302
+    group = db.session.scalars(select(Group)).one()
+    assert group.fee_includes_vat == (includes == "incl") and quote(group).total_minor == total
+    member = make_member(group, status="approved")
+    auth.logout()
+    auth.login(member)
+    for path in ("/groups/odense-founders", "/", "/groups"):
+        assert reads in client.get(path).get_data(as_text=True), path
+    checkout = client.get("/groups/odense-founders/pay").get_data(as_text=True)
+    assert f"DKK\u00a0{total // 100:,}" in checkout
 
 
 def test_a_season_of_exactly_a_year_is_accepted(client, auth, make_user, db):

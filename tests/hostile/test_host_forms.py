@@ -19,14 +19,15 @@ from tests.hostile.world import World
 def _group_settings(w: World) -> dict[str, Any]:
     return {
         "name": "Aarhus Founders", "slug": "", "description": "Founders who sell B2B.", "city": "Aarhus",
-        "timezone": "Europe/Copenhagen", "currency": "DKK", "fee": "8000.50", "season_start": "2030-08-01",
+        "timezone": "Europe/Copenhagen", "currency": "DKK", "fee": "8000.50", "fee_includes_vat": "excl",
+        "vat_rate": "25", "season_start": "2030-08-01",
         "season_end": "2031-06-30", "member_cap": "25", "visibility": "public", "join_policy": "apply",
     }
 
 
 _GROUP_FIELDS = {
     "name": "text", "slug": "text", "description": "text", "city": "text", "timezone": "text",
-    "currency": "choice", "fee": "number", "season_start": "date", "season_end": "date",
+    "currency": "choice", "fee": "number", "fee_includes_vat": "choice", "vat_rate": "number", "season_start": "date", "season_end": "date",
     "member_cap": "number", "visibility": "choice", "join_policy": "choice",
 }
 _DETAILS = {"place": "text", "address": "text", "map_url": "url", "speaker": "text", "agenda": "text",
@@ -45,7 +46,7 @@ _MEETUP_FIELDS = {"title": "text", "starts_at": "datetime", "ends_at": "datetime
 
 HOST_CASES: list[FormCase] = [
     # groups/
-    FormCase("group-create", "groups.forms:GroupForm", "member", lambda w: "/groups/new", _group_settings,
+    FormCase("group-create", "groups.forms:NewGroupForm", "member", lambda w: "/groups/new", _group_settings,
              _GROUP_FIELDS),
     FormCase("group-settings", "groups.forms:GroupForm", "host", lambda w: group_url(w, "/admin/settings"),
              _group_settings, _GROUP_FIELDS),
@@ -86,11 +87,11 @@ HOST_CASES: list[FormCase] = [
     FormCase("billing-settings", "billing.forms:BillingSettingsForm", "host", lambda w: group_url(w, "/admin/billing"),
              lambda w: {"legal_name": "Founders ApS", "cvr": "12345678", "address": "Havnegade 1",
                         "email": "billing@founders.example", "bank_account": "1234 5678901234",
-                        "iban": "DK5000400440116243", "vat_rate": "25.00", "fee_includes_vat": "y",
+                        "iban": "DK5000400440116243",
                         "payment_terms_days": "14", "grace_days": "30", "included_text": "Ten dinners.",
                         "joining_price": "prorated"},
              {"legal_name": "text", "cvr": "text", "address": "text", "email": "email", "bank_account": "text",
-              "iban": "text", "vat_rate": "number", "payment_terms_days": "number", "grace_days": "number",
+              "iban": "text", "payment_terms_days": "number", "grace_days": "number",
               "included_text": "text", "joining_price": "choice"}),
     # Buttons whose one value the view reads itself.
     FormCase("set-role", None, "host", lambda w: group_url(w, f"/admin/members/{w.member_membership_id}/role"),
