@@ -5,6 +5,7 @@ The formulas are in ``ratings/value.py``; this module only reads.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -192,21 +193,29 @@ def season_input(group: Group, season: Season, released: datetime, ended: dateti
 
 def member_input(group: Group, season: Season, user_id: int, is_payer: bool, now: datetime) -> MemberInput:
     """One member's own numbers for the season (3 queries)."""
+    return members_input(group, season, {user_id: is_payer}, now)[user_id]
+
+
+def members_input(group: Group, season: Season, payers: Mapping[int, bool], now: datetime) -> dict[int, MemberInput]:
+    """Members' own numbers for the season, by user id (``payers``: user id → pays
+    the fee); 3 queries, however many members."""
+    ids = list(payers)
     since, until = season_bounds(group, season)
     in_season = _in_season(group.id, since, until, now)
     attended_sq = (
         select(func.count()).select_from(RSVP).join(Meetup, Meetup.id == RSVP.meetup_id)
-        .where(in_season, RSVP.user_id == user_id, attended_condition())
+        .where(in_season, RSVP.user_id == User.id, attended_condition())
         .scalar_subquery()
     )
     latest_sq = (
         select(Rating.renewal_intent).join(Meetup, Meetup.id == Rating.meetup_id)
-        .where(in_season, Rating.user_id == user_id)
+        .where(in_season, Rating.user_id == User.id)
         .order_by(Meetup.starts_at.desc()).limit(1)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    own = db.session.execute(
         select(
+            User.id,
             attended_sq,
             latest_sq,
             func.count(Rating.id),
@@ -215,45 +224,59 @@ def member_input(group: Group, season: Season, user_id: int, is_payer: bool, now
             func.sum(case((Rating.gave_help.is_(True), 1), else_=0)),
             func.sum(case((Rating.got_help.is_(True), 1), else_=0)),
         )
-        .select_from(Rating)
-        .join(Meetup, Meetup.id == Rating.meetup_id)
-        .where(in_season, Rating.user_id == user_id)
-    ).one()
-    intros = db.session.execute(
-        select(
-            func.sum(case((Introduction.introducer_id == user_id, 1), else_=0)),
-            func.sum(case((or_(Introduction.member_a_id == user_id, Introduction.member_b_id == user_id), 1), else_=0)),
-        ).where(
+        .select_from(User)
+        .outerjoin(Rating, and_(Rating.user_id == User.id, Rating.meetup_id.in_(select(Meetup.id).where(in_season))))
+        .where(User.id.in_(ids))
+        .group_by(User.id)
+    ).all()
+    made: dict[int, int] = {}
+    received: dict[int, int] = {}
+    for introducer, member_a, member_b in db.session.execute(
+        select(Introduction.introducer_id, Introduction.member_a_id, Introduction.member_b_id).where(
             Introduction.group_id == group.id,
             Introduction.created_at >= since,
             Introduction.created_at < until,
             Introduction.status != "declined",
+            or_(Introduction.introducer_id.in_(ids), Introduction.member_a_id.in_(ids),
+                Introduction.member_b_id.in_(ids)),
         )
-    ).one()
-    outcomes = db.session.execute(
-        select(
-            func.sum(case((Outcome.user_id == user_id, 1), else_=0)),
-            func.sum(case((and_(Outcome.user_id == user_id, Outcome.currency == group.currency), Outcome.value_minor), else_=0)),
-            func.sum(case((Outcome.credited_user_id == user_id, 1), else_=0)),
-        ).where(Outcome.group_id == group.id, Outcome.created_at >= since, Outcome.created_at < until)
-    ).one()
-    attended, renewal, n, fit, chem, gave, got = row
-    return MemberInput(
-        user_id=user_id,
-        attended=_int(attended),
-        ratings=_int(n),
-        fit_sum=_int(fit),
-        chemistry_sum=_int(chem),
-        gave_help=_int(gave),
-        got_help=_int(got),
-        introductions_made=_int(intros[0]),
-        introductions_received=_int(intros[1]),
-        outcomes=_int(outcomes[0]),
-        outcomes_value_minor=_int(outcomes[1]),
-        credited=_int(outcomes[2]),
-        renewal=renewal,
-        fee_minor=group.fee_minor if is_payer else 0,
-    )
+    ):
+        if introducer is not None:
+            made[introducer] = made.get(introducer, 0) + 1
+        for member in {member_a, member_b}:
+            received[member] = received.get(member, 0) + 1
+    outcomes: dict[int, list[int]] = {}  # user id → [reported, value in the group's currency, credited]
+    for reporter, credited, currency, value in db.session.execute(
+        select(Outcome.user_id, Outcome.credited_user_id, Outcome.currency, Outcome.value_minor).where(
+            Outcome.group_id == group.id, Outcome.created_at >= since, Outcome.created_at < until,
+            or_(Outcome.user_id.in_(ids), Outcome.credited_user_id.in_(ids)),
+        )
+    ):
+        mine = outcomes.setdefault(reporter, [0, 0, 0])
+        mine[0] += 1
+        mine[1] += _int(value) if currency == group.currency else 0
+        if credited is not None:
+            outcomes.setdefault(credited, [0, 0, 0])[2] += 1
+    found = {}
+    for user_id, attended, renewal, n, fit, chem, gave, got in own:
+        reported, value, credits = outcomes.get(user_id, (0, 0, 0))
+        found[user_id] = MemberInput(
+            user_id=user_id,
+            attended=_int(attended),
+            ratings=_int(n),
+            fit_sum=_int(fit),
+            chemistry_sum=_int(chem),
+            gave_help=_int(gave),
+            got_help=_int(got),
+            introductions_made=made.get(user_id, 0),
+            introductions_received=received.get(user_id, 0),
+            outcomes=reported,
+            outcomes_value_minor=value,
+            credited=credits,
+            renewal=renewal,
+            fee_minor=group.fee_minor if payers[user_id] else 0,
+        )
+    return found
 
 
 def release_moments(group: GroupAt, now: datetime) -> tuple[datetime, datetime]:

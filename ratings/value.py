@@ -11,11 +11,10 @@ figure can be traced back to one or two members.
 """
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
+from common.spreadsheet import amount
 from groups.seasons import Season
 from ratings.figures import (
     GroupFigures,
@@ -34,8 +33,6 @@ VERDICT_WORTH = "worth"
 VERDICT_BORDERLINE = "borderline"
 VERDICT_NOT_WORTH = "not_worth"
 VERDICT_NOT_ENOUGH_DATA = "not_enough_data"
-
-CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --------------------------------------------------------------------------- formulas
@@ -290,14 +287,6 @@ def build_report(
 
 # --------------------------------------------------------------------------- CSV
 
-def csv_safe(value: Any) -> str:
-    """A cell that spreadsheets will not run as a formula (``= + - @`` get a leading ')."""
-    text = "" if value is None else str(value)
-    if text.startswith(CSV_DANGEROUS_PREFIXES):
-        return "'" + text
-    return text
-
-
 def _fmt(value: float | int | None, digits: int = 2) -> str:
     if value is None:
         return "withheld"
@@ -313,20 +302,13 @@ def _full(value: float | int | None) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _money(minor: int | None) -> str:
-    if minor is None:
-        return ""
-    sign = "-" if minor < 0 else ""
-    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"
-
-
 def _share(name: str, value: float | None, numerator: int | None, denominator: int | None,
            unit: str = "share") -> list[Any]:
     """A share or an average with the counts it is made of (withheld together)."""
     return ["group", name, _full(value), unit, _full(numerator), _full(denominator)]
 
 
-def csv_rows(report: ValueReport, group_name: str) -> list[list[str]]:
+def csv_rows(report: ValueReport, group_name: str) -> list[list[Any]]:
     """The report as rows: (section, figure, value, unit, numerator, denominator),
     with full-precision values, the counts behind every share and average, and
     the verdict's thresholds: enough to recompute the verdict from the CSV alone.
@@ -367,15 +349,15 @@ def csv_rows(report: ValueReport, group_name: str) -> list[list[str]]:
         ["group", "introductions accepted", g.introductions_accepted, "introductions", "", ""],
         ["group", "introductions met", g.introductions_met, "introductions", "", ""],
         ["group", "outcomes reported", g.outcomes, "outcomes", "", ""],
-        ["group", "outcomes value", _money(g.outcomes_value_minor), cur, "", ""],
-        ["group", "fee per member", _money(g.fee_minor), cur, "", ""],
-        ["group", "fees paid", _money(g.total_fees_minor), cur, "", ""],
+        ["group", "outcomes value", amount(g.outcomes_value_minor), cur, "", ""],
+        ["group", "fee per member", amount(g.fee_minor), cur, "", ""],
+        ["group", "fees paid", amount(g.total_fees_minor), cur, "", ""],
         ["group", "return", _full(g.return_ratio), "outcomes value / fees paid",
-         _money(g.outcomes_value_minor), _money(g.total_fees_minor)],
-        ["group", "cost per attended meetup", _money(g.cost_per_attended_meetup_minor), cur,
-         _money(g.total_fees_minor), g.attendances],
-        ["group", "cost per deep relationship", _money(g.cost_per_deep_relationship_minor), cur,
-         _money(g.total_fees_minor), _full(g.deep_relationships)],
+         amount(g.outcomes_value_minor), amount(g.total_fees_minor)],
+        ["group", "cost per attended meetup", amount(g.cost_per_attended_meetup_minor), cur,
+         amount(g.total_fees_minor), g.attendances],
+        ["group", "cost per deep relationship", amount(g.cost_per_deep_relationship_minor), cur,
+         amount(g.total_fees_minor), _full(g.deep_relationships)],
     ]
     for name, value in (
         ("worth: fit at least", t.worth_fit), ("worth: chemistry at least", t.worth_chemistry),
@@ -399,11 +381,4 @@ def csv_rows(report: ValueReport, group_name: str) -> list[list[str]]:
             "meetup", m.starts_at.date().isoformat(), m.title, m.attendees, m.raters,
             _full(m.response_rate), _full(m.fit), _full(m.chemistry), _full(m.worth_share),
         ])
-    return [[csv_safe(cell) for cell in row] for row in rows]
-
-
-def to_csv(rows: Iterable[Sequence[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return rows

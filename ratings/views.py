@@ -25,6 +25,7 @@ from sqlalchemy import or_, select
 from common.cache import read_model
 from common.db import utcnow
 from common.formatting import locale_code
+from common.spreadsheet import to_csv
 from common.templating import render
 from common.urls import external_url
 from extensions import db, login_manager
@@ -48,7 +49,7 @@ from ratings.forms import OUTCOME_KIND_LABELS, IntroductionForm, OutcomeForm, Ra
 from ratings.models import Introduction, Outcome
 from ratings.rating_requests import read_rating_token
 from ratings.report import host_comments, value_report
-from ratings.value import csv_rows, to_csv
+from ratings.value import csv_rows
 
 bp = Blueprint("ratings", __name__)
 

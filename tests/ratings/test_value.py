@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from common.spreadsheet import amount, cell, to_csv
 from groups.models import Group
 from groups.seasons import season_of
 from ratings.figures import (
@@ -21,11 +22,9 @@ from ratings.value import (
     build_report,
     count_relationships,
     csv_rows,
-    csv_safe,
     divide_money,
     group_figures,
     meetup_figures,
-    to_csv,
     verdict,
 )
 
@@ -203,11 +202,16 @@ def test_member_with_one_rating_sees_own_scores():
 
 # --------------------------------------------------------------------------- CSV
 
-def test_csv_safe_escapes_formula_prefixes():
-    for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=x"):
-        assert csv_safe(dangerous).startswith("'")
-    assert csv_safe("Monthly meetup") == "Monthly meetup"
-    assert csv_safe(None) == ""
+def test_csv_cells_never_run_as_formulas():
+    for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=x", "\r=x"):
+        assert cell(dangerous) == "'" + dangerous
+    assert cell("Monthly meetup") == "Monthly meetup"
+    assert cell(None) == ""
+    assert cell(-5) == "'-5"
+
+
+def test_csv_amounts_are_exact():
+    assert [amount(m) for m in (0, 5, 123450, -5, -123456, None)] == ["0.00", "0.05", "1234.50", "-0.05", "-1234.56", ""]
 
 
 def test_csv_rows_escape_titles_and_include_every_meetup():

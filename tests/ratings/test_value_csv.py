@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.spreadsheet import to_csv
 from ratings.figures import MeetupInput, PairInput, Thresholds
-from ratings.value import build_report, csv_rows, to_csv
+from ratings.value import build_report, csv_rows
 from tests.ratings.ratings_fixtures import *  # noqa: F403
 from tests.ratings.ratings_fixtures import rate_as
 from tests.ratings.test_value import SEASON, season
