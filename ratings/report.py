@@ -5,7 +5,7 @@ The formulas are in ``ratings/value.py``; this module only reads.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -25,10 +25,18 @@ from meetups.models import RSVP, Meetup
 from meetups.pages import settled_at_each
 from members.models import User
 from ratings.connections import group_pairs
-from ratings.figures import MeetupInput, MemberInput, OpenMeetup, SeasonInput, Thresholds, ValueReport
+from ratings.figures import (
+    MeetupInput,
+    MemberFigures,
+    MemberInput,
+    OpenMeetup,
+    SeasonInput,
+    Thresholds,
+    ValueReport,
+)
 from ratings.models import Introduction, Outcome, Rating
 from ratings.services import DEFAULT_WINDOW_DAYS, attended_condition, window_end
-from ratings.value import build_report
+from ratings.value import build_report, member_figures
 
 # --------------------------------------------------------------------------- the report
 
@@ -305,6 +313,16 @@ def value_report(group: Group, season: Season, now: datetime, me: Membership | N
     if me is not None:
         mine = member_input(group, season, me.user_id, me.role != "host", now)
     return build_report(season, data, thresholds, mine)
+
+
+def members_figures(group: Group, season: Season, members: Sequence[Membership],
+                    now: datetime) -> dict[int, MemberFigures]:
+    """Each member's own figures, as ``value_report(..., me=member).me`` gives them,
+    by membership id: read together (3 queries), however many members."""
+    at = group_at(group)
+    pairs = season_figures(at, season, *release_moments(at, now)).pairs
+    inputs = members_input(group, season, {m.user_id: m.role != "host" for m in members}, now)
+    return {m.id: member_figures(inputs[m.user_id], pairs) for m in members if m.user_id in inputs}
 
 
 @read_model

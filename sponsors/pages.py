@@ -19,7 +19,7 @@ from extensions import db
 from groups.models import Group, Membership
 from groups.seasons import Season, current_season
 from ratings.figures import MemberFigures, ValueReport
-from ratings.report import value_report
+from ratings.report import members_figures, value_report
 from ratings.value import VERDICT_BORDERLINE, VERDICT_NOT_WORTH, VERDICT_WORTH
 from sponsors.models import Share
 
@@ -122,13 +122,16 @@ def _employees(group: Group, season: Season, company_id: int, payments: list[Pay
     memberships = {m.id: m for m in db.session.scalars(select(Membership).where(Membership.id.in_(ids)))} if ids else {}
     shares = {s.membership_id: s for s in db.session.scalars(select(Share).where(
         Share.membership_id.in_(ids), Share.company_id == company_id))} if ids else {}
+    sharing = [m for m in memberships.values()
+               if m.status == "active" and m.id in shares and shares[m.id].shares_anything]
+    figures = members_figures(group, season, sharing, now) if sharing else {}
     employees: dict[str, Employee] = {}
     for seat in seats:
         membership = memberships.get(seat.membership_id) if seat.membership_id is not None else None
         share = shares.get(membership.id) if membership is not None else None
         employee = Employee(seat.member_name, membership, share)
-        if membership is not None and membership.status == "active" and share is not None and share.shares_anything:
-            employee.figures = value_report(group, season, now, me=membership).me
+        if membership is not None:
+            employee.figures = figures.get(membership.id)
         employees.setdefault(f"{seat.membership_id}:{seat.member_name}", employee)
     return sorted(employees.values(), key=lambda e: e.name.lower())
 

@@ -179,3 +179,34 @@ def test_the_me_view_leads_to_the_sharing_choice(client, auth, world):
     auth.login(world.quiet)
     page = client.get(f"/groups/{world.group1.slug}/value?view=me").get_data(as_text=True)
     assert f'href="/groups/{world.group1.slug}/sharing"' in page
+
+
+def test_each_sharing_employee_shows_their_own_figures_read_together(client, auth, db, world):
+    """The group page reads the employees' own figures at once: a second employee who
+    shares adds their card's figures (their own, not another's) and no query."""
+    from common import cache
+    from groups.models import Membership
+    from sponsors.models import Share
+    from tests.helpers import count_queries
+
+    path = f"/companies/{world.company_a.id}/groups/{world.group1.slug}"
+    auth.login(world.sponsor_a)
+
+    def read() -> tuple[str, int]:
+        client.get(path)
+        cache.configure(False)
+        try:
+            with count_queries() as statements:
+                page = client.get(path).get_data(as_text=True)
+        finally:
+            cache.configure(True)
+        return page, len(statements)
+
+    _page, one_sharing = read()
+    quiet = db.session.query(Membership).filter_by(group_id=world.group1.id, user_id=world.quiet.id).one()
+    db.session.add(Share(membership_id=quiet.id, company_id=world.company_a.id, scores=True))
+    db.session.commit()
+    page, two_sharing = read()
+    assert "5.0 · 5.0" in _card(page, "Sara Sharer")
+    assert "1.0 · 1.0" in _card(page, "Quentin Quiet")
+    assert two_sharing == one_sharing
